@@ -1,0 +1,127 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { openStore, parseStoreUrl, Store, type PollWrite } from '../../src/store/index.js'
+import { retain } from '../../src/store/retention.js'
+import { StoreError } from '../../src/errors.js'
+import Keyv from 'keyv'
+import { entry } from '../helpers/entries.js'
+import type { Entry } from '../../src/model.js'
+
+
+function write(sourceId: string, items: Entry[], extra: Partial<PollWrite> = {}): PollWrite {
+  return {
+    sourceId,
+    upserts: items,
+    list: items.map((e) => [e.id, Date.parse(e.published)]),
+    keys: items.filter((e) => e.canonicalUrl).map((e) => [`link:${e.canonicalUrl}`, e.id]),
+    clusters: [],
+    removed: [],
+    state: { id: sourceId, consecutiveFailures: 0, validators: { etag: '"x"' }, itemCount: items.length, ambiguousLinks: [] },
+    ...extra,
+  }
+}
+
+describe('parseStoreUrl', () => {
+  it.each([
+    ['sqlite://./data/feedloom.sqlite', { kind: 'sqlite', path: '/srv/app/data/feedloom.sqlite' }],
+    ['sqlite:///var/lib/feedloom.sqlite', { kind: 'sqlite', path: '/var/lib/feedloom.sqlite' }],
+    ['memory://', { kind: 'memory' }],
+    ['redis://127.0.0.1:6379/2', { kind: 'redis', url: 'redis://127.0.0.1:6379/2' }],
+    ['postgres://u:p@db:5432/feeds', { kind: 'postgres', url: 'postgres://u:p@db:5432/feeds' }],
+    ['postgresql://db/feeds', { kind: 'postgres', url: 'postgresql://db/feeds' }],
+  ])('%s', (url, expected) => {
+    expect(parseStoreUrl(url, '/srv/app')).toEqual(expected)
+  })
+  it.each(['mysql://x', 'data.sqlite', 'sqlite://'])('rejects %s with a clear message', (url) => {
+    expect(() => parseStoreUrl(url)).toThrow(/^store: /)
+  })
+})
+
+/** The same contract on every backend: memory and SQLite always, Redis and PostgreSQL when reachable. */
+const dir = mkdtempSync(join(tmpdir(), 'feedloom-store-'))
+const backends: Array<[string, string | undefined, string]> = [
+  ['memory', 'memory://', ''],
+  ['sqlite', `sqlite://${join(dir, 'a.sqlite')}`, ''],
+  ['redis', process.env.REDIS_URL, 'REDIS_URL is not set: Redis store tests skipped (CI sets it)'],
+  ['postgres', process.env.DATABASE_URL, 'DATABASE_URL is not set: PostgreSQL store tests skipped (CI sets it)'],
+]
+const opened: Store[] = []
+afterAll(async () => {
+  for (const s of opened) await s.close()
+})
+
+describe.each(backends)('Store on %s', (name, url, why) => {
+  const run = url ? it : it.skip
+  if (!url) it.skip(why, () => {})
+  const unique = `${name}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`
+
+  run('commits a poll and reads it back', async () => {
+    const store = await openStore(url!)
+    opened.push(store)
+    const a = entry(`${unique}-a`, `${unique}-s`, '2024-09-19T09:11:51.000Z', { canonicalUrl: `https://x.example/${unique}/a` })
+    const b = entry(`${unique}-b`, `${unique}-s`, '2024-09-19T10:00:00.000Z')
+    await store.commit(write(`${unique}-s`, [b, a]), `rev-${unique}`)
+    expect(await store.getRev()).toBe(`rev-${unique}`)
+    expect(await store.getList(`${unique}-s`)).toEqual([[b.id, Date.parse(b.published)], [a.id, Date.parse(a.published)]])
+    expect(await store.getItems([a.id, 'missing', b.id])).toEqual([a, undefined, b])
+    expect(await store.lookupKeys([`link:https://x.example/${unique}/a`, 'link:none'])).toEqual([a.id, undefined])
+    expect((await store.getState(`${unique}-s`))?.validators).toEqual({ etag: '"x"' })
+    expect((await store.getStates([`${unique}-s`, 'nope'])).size).toBe(1)
+  })
+
+  run('deletes removed items and only the keys that still point at them', async () => {
+    const store = await openStore(url!)
+    opened.push(store)
+    const old = entry(`${unique}-old`, `${unique}-r`, '2020-01-01T00:00:00.000Z', { canonicalUrl: `https://x.example/${unique}/old` })
+    await store.commit(write(`${unique}-r`, [old]), 'r1')
+    await store.commit(write(`${unique}-r`, [], { upserts: [], list: [], removed: [old] }), 'r2')
+    expect(await store.getItems([old.id])).toEqual([undefined])
+    expect(await store.lookupKeys([`link:https://x.example/${unique}/old`])).toEqual([undefined])
+  })
+})
+
+describe('a store failure during a poll', () => {
+  it('loses nothing that was stored before', async () => {
+    const keyv = new Keyv({ namespace: 'feedloom' })
+    const store = new Store(keyv, { kind: 'memory' })
+    const first = entry('a', 's', '2024-09-19T09:00:00.000Z')
+    await store.commit(write('s', [first]), 'r1')
+
+    // The store starts refusing writes half-way through the next poll.
+    let writes = 0
+    const realSet = keyv.set.bind(keyv)
+    keyv.set = (async (key: string, value: unknown, ttl?: number) => {
+      if (++writes > 1) throw new Error('disk full')
+      return realSet(key, value, ttl)
+    }) as typeof keyv.set
+    keyv.setMany = (async (entries: Array<{ key: string; value: unknown }>) => {
+      for (const e of entries) await keyv.set(e.key, e.value)
+      return entries.map(() => true)
+    }) as typeof keyv.setMany
+    const second = entry('b', 's', '2024-09-19T10:00:00.000Z')
+    await expect(store.commit(write('s', [second, first]), 'r2')).rejects.toThrow(StoreError)
+    await expect(store.commit(write('s', [second, first]), 'r2')).rejects.toThrow(/^store: write .*disk full/)
+
+    expect(await store.getList('s')).toEqual([['a', Date.parse(first.published)]])
+    expect(await store.getItems(['a'])).toEqual([first])
+    expect(await store.getRev()).toBe('r1')
+  })
+})
+
+describe('retain', () => {
+  const now = new Date('2024-10-30T00:00:00Z')
+  const e = (id: string, day: string) => entry(id, 's', `2024-${day}T00:00:00.000Z`)
+  it('keeps what is in the feed, drops what left it and is older than retentionDays', () => {
+    const stored: Array<[string, number]> = [['gone-old', Date.parse('2024-09-01T00:00:00Z')], ['gone-new', Date.parse('2024-10-20T00:00:00Z')]]
+    const { list, dropped } = retain(stored, [e('in-old', '08-01'), e('in-new', '10-29')], { retentionDays: 30, maxItems: 10 }, now)
+    expect(list.map((r) => r[0])).toEqual(['in-new', 'gone-new', 'in-old'])
+    expect(dropped).toEqual(['gone-old'])
+  })
+  it('caps the list at maxItems, oldest out first', () => {
+    const { list, dropped } = retain([], [e('a', '10-01'), e('b', '10-02'), e('c', '10-03')], { retentionDays: 30, maxItems: 2 }, now)
+    expect(list.map((r) => r[0])).toEqual(['c', 'b'])
+    expect(dropped).toEqual(['a'])
+  })
+})
