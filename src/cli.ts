@@ -1,0 +1,270 @@
+import { createServer, type Server } from 'node:http'
+import { readFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import { parseArgs } from 'node:util'
+import type { Config, SourceConfig } from './model.js'
+import { AppError, ConfigError, errorMessage } from './errors.js'
+import { loadConfig } from './config/index.js'
+import { DEFAULT_STORE_URL, openStore, describeLocation, type Store } from './store/index.js'
+import { createFetcher } from './fetch/index.js'
+import { Metrics } from './metrics.js'
+import { createLogger, type Logger } from './log.js'
+import { Scheduler } from './scheduler/index.js'
+import { createApp } from './http/app.js'
+import { RevWatcher } from './http/rev.js'
+import type { RefreshResult } from './refresh.js'
+import { previewSource } from './preview.js'
+import { renderOpml } from './render/opml.js'
+import { opmlToConfig } from './opml.js'
+
+const USAGE = `feedloom — feed aggregator and syndication server
+
+Usage:
+  feedloom start                      web server + scheduler in one process
+  feedloom web                        web server only
+  feedloom worker                     scheduler/poller only
+  feedloom poll [--source ID]…        poll every (or the named) source once, store, exit 1 if any failed
+  feedloom preview --source ID        show what a source yields now, without storing
+  feedloom suggest URL                propose page selectors for an HTML list page
+  feedloom check-config               validate the config, print each error with its path
+  feedloom opml export                sources as OPML 2.0 on stdout
+  feedloom opml import FILE           OPML into a feeds.config.ts skeleton on stdout
+
+Options (flag wins over environment):
+  --config PATH   FEEDLOOM_CONFIG   default ./feeds.config.ts (.ts, .mts, .js, .mjs, .json)
+  --store URL     FEEDLOOM_STORE    default ${DEFAULT_STORE_URL}; memory://, redis://HOST:PORT[/DB], postgres://…
+  --port N        PORT              default 3000
+                  LOG_LEVEL         default info
+`
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv
+  stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
+}
+
+interface Options {
+  config: string
+  store: string
+  port: number
+  sources: string[]
+  positionals: string[]
+  logLevel: string
+}
+
+/** The CLI entry: the only module that reads `process.env` (STYLE.md rule 4). Resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = { env: process.env, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let options: Options
+  try {
+    options = parseOptions(argv, io.env)
+  } catch (error) {
+    io.stderr.write(`${errorMessage(error)}\n\n${USAGE}`)
+    return 2
+  }
+  const [command, ...rest] = options.positionals
+  const log = createLogger(options.logLevel, Boolean(io.stdout.isTTY))
+  try {
+    switch (command) {
+      case 'start':
+      case 'web':
+      case 'worker':
+        return await serve(command, options, log)
+      case 'poll':
+        return await poll(options, io, log)
+      case 'check-config': {
+        const config = await loadConfig(options.config)
+        io.stdout.write(`${options.config}: ok — ${config.sources.length} sources in ${Object.keys(config.categories).length} categories\n`)
+        return 0
+      }
+      case 'preview':
+        return await preview(options, io, log)
+      case 'suggest':
+        throw new AppError('suggest: page sources are not built yet (issue "Regional portals without feeds"); feed sources need no selectors')
+      case 'opml':
+        return await opml(rest, options, io)
+      case undefined:
+      case 'help':
+        io.stdout.write(USAGE)
+        return command ? 0 : 2
+      default:
+        io.stderr.write(`unknown command "${command}"\n\n${USAGE}`)
+        return 2
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) io.stderr.write(`${error.message}\n`)
+    else io.stderr.write(`feedloom ${command}: ${errorMessage(error)}\n`)
+    return 1
+  }
+}
+
+function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      store: { type: 'string' },
+      port: { type: 'string' },
+      source: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  const portText = values.port ?? env.PORT ?? '3000'
+  const port = Number(portText)
+  if (!/^\d+$/.test(portText) || port > 65535) throw new AppError(`--port: "${portText}" is not a port number`)
+  return {
+    config: values.config ?? env.FEEDLOOM_CONFIG ?? './feeds.config.ts',
+    store: values.store ?? env.FEEDLOOM_STORE ?? DEFAULT_STORE_URL,
+    port,
+    sources: (values.source ?? []).flatMap((s) => s.split(',')).filter(Boolean),
+    positionals: values.help ? ['help'] : positionals,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  }
+}
+
+interface Runtime {
+  config: Config
+  store: Store
+  metrics: Metrics
+  scheduler: Scheduler
+  rev: RevWatcher
+}
+
+async function runtime(options: Options, log: Logger): Promise<Runtime> {
+  const config = await loadConfig(options.config)
+  const store = await openStore(options.store)
+  const metrics = new Metrics({ defaultMetrics: true })
+  const rev = new RevWatcher(store, log)
+  const scheduler = new Scheduler(config, {
+    store,
+    fetcher: createFetcher(),
+    now: () => new Date(),
+    log,
+    metrics,
+    onResult: () => void rev.refresh(),
+  })
+  return { config, store, metrics, scheduler, rev }
+}
+
+async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Logger): Promise<number> {
+  const rt = await runtime(options, log)
+  let server: Server | undefined
+  if (mode !== 'worker') {
+    await rt.rev.start()
+    const app = createApp({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log })
+    server = createServer(app)
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', (e) => reject(new AppError(`web: cannot listen on port ${options.port}: ${errorMessage(e)}`, { cause: e })))
+      server!.listen(options.port, resolve)
+    })
+    const port = (server.address() as AddressInfo).port
+    log.info({ port, store: describeLocation(rt.store.location) }, `feedloom ${mode}: serving ${rt.config.site.title} on http://localhost:${port}/`)
+  }
+  if (mode !== 'web') {
+    await rt.scheduler.start()
+    log.info({ sources: rt.config.sources.length }, `feedloom ${mode}: scheduler started`)
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  log.info('shutting down')
+  server?.close()
+  await rt.scheduler.stop()
+  rt.rev.stop()
+  await rt.store.close()
+  return 0
+}
+
+async function poll(options: Options, io: CliIo, log: Logger): Promise<number> {
+  const rt = await runtime(options, log)
+  try {
+    const sources = pickSources(rt.config, options.sources)
+    const progress = io.stderr.isTTY ? new ProgressBar(io.stderr, sources.length) : undefined
+    const results = await rt.scheduler.pollAll(sources, (result) => {
+      if (progress) progress.tick(result)
+      else io.stdout.write(`${formatResult(result)}\n`)
+    })
+    progress?.done()
+    if (progress) for (const result of results) io.stdout.write(`${formatResult(result)}\n`)
+    const failed = results.filter((r) => r.outcome === 'error').length
+    const added = results.reduce((n, r) => n + r.newItems, 0)
+    io.stdout.write(`polled ${results.length} source${results.length === 1 ? '' : 's'}: ${results.length - failed} ok, ${failed} failed, ${added} new items\n`)
+    return failed ? 1 : 0
+  } finally {
+    await rt.scheduler.stop()
+    await rt.store.close()
+  }
+}
+
+function pickSources(config: Config, ids: string[]): SourceConfig[] {
+  if (!ids.length) return config.sources
+  const unknown = ids.filter((id) => !config.sources.some((s) => s.id === id))
+  if (unknown.length) throw new AppError(`--source: unknown source id ${unknown.map((id) => `"${id}"`).join(', ')} (known: ${config.sources.map((s) => s.id).join(', ')})`)
+  return config.sources.filter((s) => ids.includes(s.id))
+}
+
+export function formatResult(r: RefreshResult): string {
+  const time = `${Math.round(r.elapsedMs)} ms`
+  switch (r.outcome) {
+    case 'ok':
+      return `ok            ${r.sourceId}: ${r.newItems} new, ${r.updatedItems} updated, ${r.totalItems} kept (${time})`
+    case 'not-modified':
+      return `not modified  ${r.sourceId}: ${r.totalItems} kept (${time})`
+    case 'error':
+      return `FAILED        ${r.sourceId}: ${r.error}`
+  }
+}
+
+/** A one-line progress bar on a TTY: `[#####-----] 5/10 gjxw`. */
+class ProgressBar {
+  private done_ = 0
+  constructor(
+    private readonly out: CliIo['stderr'],
+    private readonly total: number,
+  ) {
+    this.draw('')
+  }
+  tick(result: RefreshResult): void {
+    this.done_++
+    this.draw(result.sourceId)
+  }
+  done(): void {
+    this.out.write('\r\x1b[2K')
+  }
+  private draw(label: string): void {
+    const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 30))
+    const filled = this.total ? Math.round((this.done_ / this.total) * width) : width
+    this.out.write(`\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.done_}/${this.total} ${label}`)
+  }
+}
+
+async function preview(options: Options, io: CliIo, log: Logger): Promise<number> {
+  const config = await loadConfig(options.config)
+  if (options.sources.length !== 1) throw new AppError('preview: name exactly one source with --source ID')
+  const [source] = pickSources(config, options.sources)
+  const result = await previewSource(source, { fetcher: createFetcher(), now: new Date(), log })
+  io.stdout.write(result)
+  return 0
+}
+
+async function opml(args: string[], options: Options, io: CliIo): Promise<number> {
+  const [sub, file] = args
+  if (sub === 'export') {
+    const config = await loadConfig(options.config)
+    io.stdout.write(
+      renderOpml({
+        title: config.site.title,
+        outlines: config.sources.map((s) => ({ text: s.title, title: s.title, type: 'rss' as const, xmlUrl: s.url, htmlUrl: s.homepage, category: s.categories.join(',') })),
+      }),
+    )
+    return 0
+  }
+  if (sub === 'import') {
+    if (!file) throw new AppError('opml import: give the OPML file to read')
+    io.stdout.write(opmlToConfig(await readFile(file, 'utf8'), file))
+    return 0
+  }
+  throw new AppError('opml: use "opml export" or "opml import FILE"')
+}
