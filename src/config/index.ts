@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -51,6 +52,7 @@ export async function loadConfig(path: string): Promise<Config> {
   const file = resolve(path)
   const ext = extname(file)
   if (!LOADABLE.has(ext)) throw new AppError(`config: ${file}: unsupported extension "${ext}" (use .ts, .mts, .js, .mjs or .json)`)
+  if (!existsSync(file)) throw new AppError(`config: ${file}: no such file`)
   let raw: unknown
   try {
     if (ext === '.json') raw = JSON.parse(await readFile(file, 'utf8'))
@@ -59,9 +61,6 @@ export async function loadConfig(path: string): Promise<Config> {
       raw = unwrapDefault(await tsImport(pathToFileURL(file).href, import.meta.url))
     } else raw = unwrapDefault(await import(pathToFileURL(file).href))
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new AppError(`config: ${file}: no such file`, { cause: error })
-    }
     throw new AppError(`config: ${file}: cannot load: ${(error as Error).message}`, { cause: error })
   }
   return resolveConfig(raw, file)
