@@ -109,7 +109,7 @@ describe('feed routes', () => {
 
   it('source, q and exclude narrow the items', async () => {
     const hz = await (await get('/feeds/local.json?source=hanzhong')).json()
-    expect(hz.items.map((i: { id: string }) => i._feedloom?.source.id ?? '')).toEqual(['hanzhong'])
+    expect(hz.items.map((i: { _feedloom: { source: { id: string } } }) => i._feedloom.source.id)).toEqual(['hanzhong'])
     const q = await (await get('/feeds/local.json?q=汉江&limit=200')).json()
     expect(q.items).toHaveLength(30)
     const ex = await (await get('/feeds/local.json?exclude=广告&limit=200')).json()
