@@ -1,0 +1,214 @@
+/**
+ * normalize/: the stage where loose parser output becomes the strict `Entry` (DESIGN.md).
+ * Pure: the clock, the source and what earlier polls learned come in through `NormalizeContext`.
+ */
+import { createHash } from 'node:crypto'
+import type { Enclosure, Entry, RawEntry, RawFeed, SourceConfig } from '../model.js'
+import { parseDate } from './date.js'
+import { extractOrigin } from './origin.js'
+import { sanitizeHtml } from './sanitize.js'
+import { collapseWhitespace, excerpt, htmlToText, stripXmlIllegal } from './text.js'
+import { absoluteUrl, canonicalUrl, isRootUrl } from './url.js'
+
+export { parseDate } from './date.js'
+export { matchesFilters } from './filter.js'
+export { extractCredits, extractOrigin } from './origin.js'
+export { sanitizeHtml } from './sanitize.js'
+export { excerpt, htmlToText, stripXmlIllegal } from './text.js'
+export { absoluteUrl, canonicalUrl, isRootUrl } from './url.js'
+
+export interface NormalizeContext {
+  source: SourceConfig
+  /** Final URL the feed was fetched from, for resolving relative links. */
+  feedUrl: string
+  now: Date
+  /** Canonical links this source already gave to several different items. */
+  ambiguousLinks: ReadonlySet<string>
+}
+
+export interface Normalized {
+  entries: Entry[]
+  /** Canonical links found ambiguous in this feed for the first time: the caller remembers them. */
+  ambiguousLinks: string[]
+  warnings: string[]
+}
+
+/**
+ * A date this far ahead of our clock is the source's clock or zone being wrong, not a scheduled
+ * item: the item is dated when we first saw it. Ten minutes absorbs ordinary clock skew.
+ */
+export const FUTURE_DATE_TOLERANCE_MS = 10 * 60 * 1000
+
+/** Characters of text a missing title is made of. */
+export const FALLBACK_TITLE_CHARS = 60
+
+/** The title when an item has neither title nor text. */
+export const UNTITLED = '(untitled)'
+
+/** Hex digits kept of sha256 for ids: 128 bits, no collision among any store's items. */
+const ID_HEX_CHARS = 32
+/** Hex digits kept of sha256 for content hashes: enough to tell an edit from a re-poll. */
+const CONTENT_HASH_HEX_CHARS = 16
+
+/** Markup or an entity reference: only then is a title read as HTML, so `a<b` keeps its `<`. */
+const LOOKS_LIKE_HTML = /<\/?[a-z][^>]*>|&(?:#\d+|#x[\da-f]+|[a-z][a-z\d]*);/i
+
+function sha256Hex(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex')
+}
+
+/** A one-line plain string from a title, author or category as a feed wrote it. */
+function cleanLine(s: string | undefined): string {
+  if (s === undefined) return ''
+  const text = LOOKS_LIKE_HTML.test(s) ? htmlToText(s) : s
+  return stripXmlIllegal(collapseWhitespace(text))
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+function uniqueClean(values: string[]): string[] {
+  return [...new Set(values.map(cleanLine).filter((v) => v !== ''))]
+}
+
+/** `editor@example.com (张三)`, RSS 2.0's author form, is the name in parentheses. */
+function cleanAuthor(author: string): string {
+  const named = /^\s*\S+@\S+\s*\((.+)\)\s*$/.exec(author)
+  return named ? named[1] : author
+}
+
+function cleanEnclosures(enclosures: Enclosure[], base: string | undefined): Enclosure[] {
+  const out: Enclosure[] = []
+  for (const enclosure of enclosures) {
+    const url = absoluteUrl(enclosure.url, base)
+    if (!url) continue
+    const type = enclosure.type?.trim() || undefined
+    const length = Number.isFinite(enclosure.length) && (enclosure.length ?? -1) >= 0 ? enclosure.length : undefined
+    out.push({ url, ...(type && { type }), ...(length !== undefined && { length }) })
+  }
+  return out
+}
+
+/** The entry's link, else its guid when that is a permalink to an http(s) page. */
+function entryUrl(raw: RawEntry, base: string | undefined): string | undefined {
+  const link = absoluteUrl(raw.link, base)
+  if (link) return link
+  if (raw.guidIsPermaLink === false || !raw.guid || !/^https?:\/\//i.test(raw.guid.trim())) return undefined
+  return absoluteUrl(raw.guid, undefined)
+}
+
+/** An entry cleaned as far as it can be alone, before the feed-wide questions (ids, ambiguity). */
+interface Prepared {
+  raw: RawEntry
+  guid?: string
+  url?: string
+  canonical?: string
+  title: string
+  /** Where this entry's relative URLs are resolved. */
+  base: string
+  html: string
+  text: string
+}
+
+/**
+ * Links that identify no single item of this feed: several entries share it with different
+ * guids or titles (a home page or a section page used as every item's link).
+ */
+function linksSharedByDifferentItems(prepared: readonly Prepared[]): Set<string> {
+  const itemsByLink = new Map<string, Set<string>>()
+  for (const p of prepared) {
+    if (!p.canonical) continue
+    const items = itemsByLink.get(p.canonical) ?? new Set<string>()
+    items.add(p.guid !== undefined ? `guid:${p.guid}` : `title:${p.title}`)
+    itemsByLink.set(p.canonical, items)
+  }
+  return new Set([...itemsByLink].filter(([, items]) => items.size > 1).map(([link]) => link))
+}
+
+export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
+  const { source, now } = ctx
+  const warnings: string[] = []
+  const nowIso = now.toISOString()
+  const feedBase = absoluteUrl(raw.link, ctx.feedUrl) ?? absoluteUrl(ctx.feedUrl, undefined) ?? ctx.feedUrl
+  const dateOptions = { zone: source.timezone, now }
+
+  const prepared = raw.entries.map((entry): Prepared => {
+    const base = absoluteUrl(entry.baseUrl, feedBase) ?? feedBase
+    const markup = entry.contentHtml?.trim() || entry.summaryHtml?.trim() || escapeHtml(entry.contentText?.trim() ?? '').replace(/\r?\n/g, '<br>')
+    const html = sanitizeHtml(markup, base)
+    const text = htmlToText(html)
+    const title = cleanLine(entry.title) || (text ? excerpt(text.split('\n')[0], FALLBACK_TITLE_CHARS) : UNTITLED)
+    const guid = stripXmlIllegal(entry.guid?.trim() ?? '') || undefined
+    const url = entryUrl(entry, base)
+    return { raw: entry, guid, url, canonical: url ? canonicalUrl(url) : undefined, title, base, html, text }
+  })
+
+  const shared = linksSharedByDifferentItems(prepared)
+  const newlyAmbiguous = [...shared].filter((link) => !ctx.ambiguousLinks.has(link))
+  const isAmbiguous = (link: string) => shared.has(link) || ctx.ambiguousLinks.has(link) || isRootUrl(link)
+
+  /** The source's date, unless it is missing, unreadable or in the future (then first-seen). */
+  function dated(entry: RawEntry, index: number): Date | undefined {
+    const written = [entry.published, entry.updated].filter((s): s is string => !!s?.trim())
+    if (written.length === 0) return undefined
+    const date = written.map((s) => parseDate(s, dateOptions)).find((d) => d !== undefined)
+    if (date === undefined) {
+      warnings.push(`normalize: entry ${index}: unreadable date ${JSON.stringify(written[0])}, dated first-seen (source ${source.id})`)
+      return undefined
+    }
+    if (date.getTime() - now.getTime() > FUTURE_DATE_TOLERANCE_MS) {
+      warnings.push(`normalize: entry ${index}: date ${date.toISOString()} is in the future, dated first-seen (source ${source.id})`)
+      return undefined
+    }
+    return date
+  }
+
+  const entries: Entry[] = []
+  const firstIndexById = new Map<string, number>()
+  prepared.forEach((p, index) => {
+    const { raw: entry } = p
+    const linkIdentifies = p.canonical !== undefined && !isAmbiguous(p.canonical)
+    // A changed id shows as a new, duplicate item in every reader (SPEC §4): the id comes from
+    // the guid or an unambiguous link whenever there is one, never from title or body.
+    const identity =
+      p.guid !== undefined ? `guid:${p.guid}`
+      : linkIdentifies ? `link:${p.canonical}`
+      : `text:${p.title}\n${entry.published ?? entry.updated ?? ''}`
+    const id = sha256Hex(`${source.id}\n${identity}`).slice(0, ID_HEX_CHARS)
+    const earlier = firstIndexById.get(id)
+    if (earlier !== undefined) {
+      warnings.push(`normalize: entry ${index} repeats entry ${earlier} (${identity.split('\n')[0]}), dropped (source ${source.id})`)
+      return
+    }
+    firstIndexById.set(id, index)
+
+    const sourceDate = dated(entry, index)
+    const updated = entry.updated ? parseDate(entry.updated, dateOptions) : undefined
+    const origin = extractOrigin(p.text)
+    entries.push({
+      id,
+      sourceId: source.id,
+      ...(p.guid !== undefined && { guid: p.guid }),
+      ...(p.url !== undefined && { url: p.url }),
+      // An ambiguous link must never match another item's, so it is no key for matching.
+      ...(linkIdentifies && { canonicalUrl: p.canonical }),
+      title: p.title,
+      html: p.html,
+      text: p.text,
+      excerpt: excerpt(p.text),
+      published: (sourceDate ?? now).toISOString(),
+      ...(updated && updated.getTime() - now.getTime() <= FUTURE_DATE_TOLERANCE_MS && { updated: updated.toISOString() }),
+      firstSeen: nowIso,
+      dateFrom: sourceDate ? 'source' : 'first-seen',
+      authors: uniqueClean(entry.authors.map(cleanAuthor)),
+      categories: uniqueClean(entry.categories),
+      enclosures: cleanEnclosures(entry.enclosures, p.base),
+      ...(origin !== undefined && { origin }),
+      contentHash: sha256Hex(`${p.title}\n${p.html}`).slice(0, CONTENT_HASH_HEX_CHARS),
+      clusterId: id,
+    })
+  })
+
+  return { entries, ambiguousLinks: newlyAmbiguous, warnings }
+}

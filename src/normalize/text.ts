@@ -1,0 +1,127 @@
+/**
+ * Plain-text helpers: characters XML forbids, HTML to text, excerpts, flattened ruby.
+ */
+import { load } from 'cheerio/slim'
+
+/** Default length of an excerpt, in user-perceived characters, the ellipsis included. */
+export const EXCERPT_MAX_CHARS = 200
+
+/**
+ * XML 1.0 §2.2 `Char`: C0 controls other than tab, LF and CR, U+FFFE, U+FFFF and unpaired
+ * surrogates make a document not well-formed, so a reader rejects the whole feed.
+ */
+const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+export function stripXmlIllegal(s: string): string {
+  return s.replace(XML_ILLEGAL, '')
+}
+
+/**
+ * A pinyin annotation left in the text by a scraper that flattened `<ruby>區<rp>(</rp><rt>qū</rt>
+ * <rp>)</rp></ruby>` into `區(qū)` (see the regional sample article). Only a single toned syllable
+ * right after a Han character is taken, so `(街道)` or `(AP)` stay.
+ */
+const FLATTENED_RUBY = /(?<=\p{Script=Han})\((?:[a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,4}|[ńňǹḿ]g?)\)/gu
+
+export function stripFlattenedRuby(s: string): string {
+  return s.normalize('NFC').replace(FLATTENED_RUBY, '')
+}
+
+/** Elements whose content is never text a reader sees. */
+const SKIPPED = new Set(['script', 'style', 'template', 'noscript', 'rt', 'rp', 'head', 'title', 'iframe', 'svg', 'math', 'select', 'textarea'])
+
+/** Elements that start and end a line of text. */
+const BLOCKS = new Set([
+  'address', 'article', 'aside', 'blockquote', 'br', 'caption', 'dd', 'details', 'dialog', 'div', 'dl', 'dt',
+  'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr',
+  'li', 'main', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody', 'tfoot', 'thead', 'tr', 'ul',
+])
+
+/** Table cells sit side by side: a space between them, not a line. */
+const CELLS = new Set(['td', 'th'])
+
+/** The part of a parsed node this module reads (domhandler's shape). */
+interface TextNode {
+  type: string
+  name?: string
+  data?: string
+  children?: TextNode[]
+}
+
+function collect(node: TextNode, out: string[]): void {
+  if (node.type === 'text') {
+    out.push(node.data ?? '')
+    return
+  }
+  if (node.type === 'cdata') {
+    for (const child of node.children ?? []) collect(child, out)
+    return
+  }
+  if (node.type !== 'tag' && node.type !== 'root') return
+  const name = node.name ?? ''
+  if (SKIPPED.has(name)) return
+  const separator = BLOCKS.has(name) ? '\n' : CELLS.has(name) ? ' ' : ''
+  out.push(separator)
+  for (const child of node.children ?? []) collect(child, out)
+  out.push(separator)
+}
+
+/** One line per block, spaces collapsed, no empty lines. */
+function collapseLines(s: string): string {
+  return s
+    .split('\n')
+    .map((line) => line.replace(/\s+/g, ' ').trim())
+    .filter((line) => line !== '')
+    .join('\n')
+}
+
+/**
+ * Plain text of an HTML fragment: entities decoded, block elements as line breaks, ruby
+ * annotations (`<rt>`, `<rp>`, or flattened `區(qū)`), scripts and styles dropped.
+ */
+export function htmlToText(html: string): string {
+  const $ = load(html, { xml: false })
+  const out: string[] = []
+  collect($.root()[0] as unknown as TextNode, out)
+  return stripXmlIllegal(collapseLines(stripFlattenedRuby(out.join(''))))
+}
+
+/** All whitespace, line breaks included, as single spaces. */
+export function collapseWhitespace(s: string): string {
+  return s.replace(/\s+/g, ' ').trim()
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+
+/** Where a sentence may end: the cut goes after one of these when there is one late enough. */
+const SENTENCE_END = /^[。！？!?；;…]$|^\.$/
+/** Where a word may end, for text with spaces between words. */
+const WORD_GAP = /^\s$/
+/** Punctuation that reads badly right before the ellipsis. */
+const TRAILING_PUNCTUATION = /[\s,，、:：;；\-—(（\[【“‘"']+$/u
+
+/** A cut earlier than this share of the budget wastes too much text; cut mid-word instead. */
+const MIN_BOUNDARY_SHARE = 0.5
+
+/**
+ * A one-line excerpt of at most `maxChars` user-perceived characters, `…` included, cut after
+ * a sentence or at a word gap when one lies in the second half, and never inside a grapheme
+ * (a surrogate pair, an emoji sequence, a base letter and its accents).
+ */
+export function excerpt(text: string, maxChars = EXCERPT_MAX_CHARS): string {
+  const flat = collapseWhitespace(text)
+  const graphemes = Array.from(segmenter.segment(flat), (s) => s.segment)
+  if (graphemes.length <= maxChars) return flat
+  const budget = Math.max(maxChars - 1, 0)
+  const floor = Math.floor(budget * MIN_BOUNDARY_SHARE)
+  let cut = budget
+  let sentence = -1
+  let word = -1
+  for (let i = budget; i >= floor && sentence < 0; i--) {
+    if (i < budget && SENTENCE_END.test(graphemes[i])) sentence = i + 1
+    else if (word < 0 && WORD_GAP.test(graphemes[i])) word = i
+  }
+  if (sentence > 0) cut = sentence
+  else if (word > 0) cut = word
+  return graphemes.slice(0, cut).join('').replace(TRAILING_PUNCTUATION, '') + '…'
+}
