@@ -1,0 +1,68 @@
+/**
+ * The HTML footer every published item carries in every content mode (SPEC §4): origin, link to
+ * the original, the other sources that reported the story, the operator's disclaimer and contact.
+ */
+import type { Disclaimer, PublishedItem } from '../model.js'
+import { escapeHtml } from './xml.js'
+
+interface FooterWords {
+  source: string
+  original: string
+  alsoReportedBy: string
+  listSeparator: string
+  contact: string
+}
+
+/** Footer wording per language; Chinese for every `zh*` site (zh-CN, zh-TW, zh-Hant…). */
+const WORDS: Record<'zh' | 'en', FooterWords> = {
+  zh: { source: '来源：', original: '原文链接', alsoReportedBy: '亦见于：', listSeparator: '、', contact: '联系：' },
+  en: { source: 'Source: ', original: 'Original article', alsoReportedBy: 'Also reported by: ', listSeparator: ', ', contact: 'Contact: ' },
+}
+
+const PART_SEPARATOR = ' · '
+
+/** Only web links become `href`s: the footer ends up in readers and widgets that follow them. */
+function webHref(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined
+  try {
+    const parsed = new URL(url)
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function linked(text: string, url: string | undefined): string {
+  const href = webHref(url)
+  return href === undefined ? escapeHtml(text) : `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
+}
+
+export function footerHtml(item: PublishedItem, disclaimer: Disclaimer, lang: string): string {
+  const words = lang.toLowerCase().startsWith('zh') ? WORDS.zh : WORDS.en
+  const parts = [words.source + escapeHtml(item.entry.origin ?? item.source.title)]
+  const original = webHref(item.entry.url)
+  if (original !== undefined) parts.push(linked(words.original, original))
+  if (item.alsoReportedBy.length > 0) {
+    parts.push(words.alsoReportedBy + item.alsoReportedBy.map((other) => linked(other.sourceTitle, other.url)).join(words.listSeparator))
+  }
+  if (disclaimer.text !== '') parts.push(escapeHtml(disclaimer.text))
+  if (disclaimer.contact !== undefined && disclaimer.contact !== '') parts.push(words.contact + escapeHtml(disclaimer.contact))
+  return `<hr/><p class="feedloom-footer">${parts.join(PART_SEPARATOR)}</p>`
+}
+
+/**
+ * The HTML body of an item for its content mode (SPEC §2): `full` the sanitized article, `summary`
+ * the plain-text excerpt, `title` nothing but the footer, so sources that forbid full-text
+ * reprints never have their text republished.
+ */
+export function itemContentHtml(item: PublishedItem, disclaimer: Disclaimer, lang: string): string {
+  const footer = footerHtml(item, disclaimer, lang)
+  switch (item.content) {
+    case 'full':
+      return item.entry.html + footer
+    case 'summary':
+      return item.entry.excerpt === '' ? footer : `<p>${escapeHtml(item.entry.excerpt)}</p>${footer}`
+    case 'title':
+      return footer
+  }
+}

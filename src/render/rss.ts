@@ -1,0 +1,67 @@
+/**
+ * RSS 2.0 (https://www.rssboard.org/rss-specification) through the `feed` package, with every
+ * string passed as an {@link XmlSlots} placeholder so `feed`'s escaping never touches it.
+ */
+import { Feed, type Extension, type Item } from 'feed'
+import type { FeedView, PublishedItem } from '../model.js'
+import { itemContentHtml } from './footer.js'
+import { publishedId } from './ids.js'
+import { absoluteUrl, attachments, feedDescription, feedTitle, feedUpdated, GENERATOR, itemDates, itemLink, itemSummary, nonEmpty, rightsText, siteUrl } from './view.js'
+import { escapeHtml, XmlSlots } from './xml.js'
+
+/** RSS `<author>` must be an email address (RSS 2.0 spec, "author"); names go to `dc:creator`. */
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/
+
+function rssItem(item: PublishedItem, view: FeedView, slots: XmlSlots): Item {
+  const { entry } = item
+  const { published, updated } = itemDates(item, view)
+  const summary = itemSummary(item)
+  const authors = nonEmpty(entry.authors)
+  const emails = authors.filter((author) => EMAIL.test(author))
+  const names = authors.filter((author) => !EMAIL.test(author))
+  const categories = nonEmpty(entry.categories)
+  // RSS 2.0 allows one <enclosure> per item (RSS Best Practices Profile); Atom and JSON carry all.
+  const [enclosure] = attachments(item)
+
+  const extensions: Extension[] = [
+    { name: 'source', objects: { _attributes: { url: slots.put(absoluteUrl(item.source.url) ?? item.source.url) }, _text: slots.put(item.source.title) } },
+  ]
+  if (names.length > 0) {
+    // `feed` keeps one extension per element name; xml-js writes an array as repeated elements.
+    // `feed` declares xmlns:dc whenever an item has content, which every item has (the footer).
+    const creators = names.map((name) => ({ _text: slots.put(name) }))
+    extensions.unshift({ name: 'dc:creator', objects: creators as unknown as Extension['objects'] })
+  }
+  return {
+    // RSS titles are plain text (RSS Best Practices Profile); descriptions are HTML.
+    title: slots.put(entry.title),
+    link: itemLink(item, view),
+    guid: publishedId(item.id),
+    date: updated,
+    published,
+    description: summary === undefined ? undefined : slots.put(escapeHtml(summary)),
+    content: slots.put(itemContentHtml(item, view.disclaimer, view.site.language)),
+    author: emails.length > 0 ? emails.map((email) => ({ name: slots.put(email) })) : undefined,
+    category: categories.length > 0 ? categories.map((category) => ({ name: slots.put(category) })) : undefined,
+    enclosure: enclosure && { url: enclosure.url, type: slots.put(enclosure.type), length: enclosure.length },
+    extensions,
+  }
+}
+
+export function renderRss(view: FeedView): string {
+  const slots = new XmlSlots()
+  const feed = new Feed({
+    title: slots.put(feedTitle(view)),
+    link: siteUrl(view),
+    // RSS descriptions are HTML (RSS 2.0 spec, "description"); ours is plain text.
+    description: slots.put(escapeHtml(feedDescription(view))),
+    language: slots.put(view.site.language),
+    updated: feedUpdated(view),
+    generator: GENERATOR,
+    // Written as <atom:link rel="self"> with the atom namespace declared.
+    feed: view.selfUrl,
+    copyright: slots.put(rightsText(view.disclaimer)),
+  })
+  for (const item of view.items) feed.addItem(rssItem(item, view, slots))
+  return slots.fill(feed.rss2())
+}

@@ -1,0 +1,119 @@
+/**
+ * What every feed format says the same way about a `FeedView`: titles, links, dates, rights,
+ * enclosures. One place, so RSS, Atom and JSON Feed never disagree about an item.
+ */
+import type { Disclaimer, FeedView, PublishedItem } from '../model.js'
+import { xmlSafe } from './xml.js'
+
+/** The `<generator>` of every feed we write. */
+export const GENERATOR = 'feedloom'
+
+/** RSS 2.0 requires `type` on `<enclosure>`; when the source did not say, claim nothing more specific. */
+export const UNKNOWN_ENCLOSURE_TYPE = 'application/octet-stream'
+
+/** RSS 2.0 requires `length` on `<enclosure>`; 0 is the customary "unknown" (RSS Best Practices Profile). */
+export const UNKNOWN_ENCLOSURE_LENGTH = 0
+
+/**
+ * What WHATWG URL serialization leaves raw in paths, queries and fragments but RFC 3986 §2 does
+ * not allow there (JSON Feed's `format: uri` and strict readers follow RFC 3986), and `%` not
+ * starting a percent-encoding.
+ */
+const NOT_RFC3986 = /[[\]{}|^`\\]|%(?![0-9A-Fa-f]{2})/g
+
+function percentEncode(character: string): string {
+  return `%${character.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`
+}
+
+/** `url` as an absolute URL that is also an RFC 3986 URI (non-ASCII and stray characters
+ * percent-encoded), or undefined when it is not an absolute URL at all. */
+export function absoluteUrl(url: string | undefined): string | undefined {
+  if (url === undefined || url === '') return undefined
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return undefined
+  }
+  parsed.pathname = parsed.pathname.replace(NOT_RFC3986, percentEncode)
+  parsed.search = parsed.search.replace(NOT_RFC3986, percentEncode)
+  parsed.hash = parsed.hash.replace(NOT_RFC3986, percentEncode)
+  return parsed.href
+}
+
+/** The site's URL: config validation guarantees it, so a bad one is a programming error. */
+export function siteUrl(view: FeedView): string {
+  const url = absoluteUrl(view.site.url)
+  if (url === undefined) throw new TypeError(`render: site.url ${JSON.stringify(view.site.url)} is not an absolute URL`)
+  return url
+}
+
+export function feedTitle(view: FeedView): string {
+  return view.category.key === 'all' ? view.site.title : `${view.site.title} · ${view.category.title}`
+}
+
+export function feedDescription(view: FeedView): string {
+  return view.category.description ?? view.site.description ?? feedTitle(view)
+}
+
+/** Feed-level and entry-level rights statement: the disclaimer followed by its contact. */
+export function rightsText(disclaimer: Disclaimer): string {
+  return [disclaimer.text, disclaimer.contact].filter((part) => part !== undefined && part !== '').join(' ')
+}
+
+/** The item's link: the original article, or the site when the source gave none (a link is
+ * required by RSS readers and by RFC 4287 §4.1.2 when there is no content to show instead). */
+export function itemLink(item: PublishedItem, view: FeedView): string {
+  return absoluteUrl(item.entry.url) ?? siteUrl(view)
+}
+
+function firstValidDate(candidates: (string | undefined)[]): Date {
+  for (const candidate of candidates) {
+    if (candidate === undefined) continue
+    const date = new Date(candidate)
+    if (!Number.isNaN(date.getTime())) return date
+  }
+  return new Date(0)
+}
+
+/** Published and last-updated dates of an item; `updated` never precedes `published`. */
+export function itemDates(item: PublishedItem, view: FeedView): { published: Date; updated: Date } {
+  const published = firstValidDate([item.entry.published, item.entry.firstSeen, view.updated])
+  const updated = firstValidDate([item.entry.updated, item.entry.published, item.entry.firstSeen, view.updated])
+  return { published, updated: updated < published ? published : updated }
+}
+
+export function feedUpdated(view: FeedView): Date {
+  return firstValidDate([view.updated])
+}
+
+/** `type/subtype` with optional parameters (RFC 9110 §8.3.1), printable ASCII only: RFC 4287's
+ * grammar and RSS readers need a real media type, so anything else counts as unknown. */
+const MEDIA_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[\x20-\x7E]*)?$/
+
+export interface Attachment {
+  url: string
+  type: string
+  length: number
+}
+
+/** The item's enclosures that have a usable URL, with RSS's required attributes filled in. */
+export function attachments(item: PublishedItem): Attachment[] {
+  return item.entry.enclosures.flatMap((enclosure) => {
+    const url = absoluteUrl(enclosure.url)
+    if (url === undefined) return []
+    const length = enclosure.length !== undefined && Number.isSafeInteger(enclosure.length) && enclosure.length >= 0 ? enclosure.length : UNKNOWN_ENCLOSURE_LENGTH
+    const type = enclosure.type !== undefined && MEDIA_TYPE.test(enclosure.type) ? enclosure.type : UNKNOWN_ENCLOSURE_TYPE
+    return [{ url, type, length }]
+  })
+}
+
+/** Authors or categories that still say something once XML-illegal characters are gone. */
+export function nonEmpty(values: string[]): string[] {
+  return values.filter((value) => xmlSafe(value).trim() !== '')
+}
+
+/** The plain-text summary to publish: the excerpt, except in `title` mode where no body text may appear. */
+export function itemSummary(item: PublishedItem): string | undefined {
+  return item.content === 'title' || item.entry.excerpt === '' ? undefined : item.entry.excerpt
+}
