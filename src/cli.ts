@@ -10,6 +10,7 @@ import { createFetcher } from './fetch/index.js'
 import { Metrics } from './metrics.js'
 import { createLogger, type Logger } from './log.js'
 import { Scheduler } from './scheduler/index.js'
+import { openLeases, type Leases } from './scheduler/lease.js'
 import { createApp } from './http/app.js'
 import { RevWatcher } from './http/rev.js'
 import type { RefreshResult } from './refresh.js'
@@ -128,6 +129,7 @@ interface Runtime {
   metrics: Metrics
   scheduler: Scheduler
   rev: RevWatcher
+  leases: Leases
 }
 
 async function runtime(options: Options, log: Logger): Promise<Runtime> {
@@ -135,7 +137,9 @@ async function runtime(options: Options, log: Logger): Promise<Runtime> {
   const store = await openStore(options.store)
   const metrics = new Metrics({ defaultMetrics: true })
   const rev = new RevWatcher(store, log)
+  const leases = await openLeases(store.location)
   const scheduler = new Scheduler(config, {
+    leases,
     store,
     fetcher: createFetcher(),
     now: () => new Date(),
@@ -143,7 +147,7 @@ async function runtime(options: Options, log: Logger): Promise<Runtime> {
     metrics,
     onResult: () => void rev.refresh(),
   })
-  return { config, store, metrics, scheduler, rev }
+  return { config, store, metrics, scheduler, rev, leases }
 }
 
 async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Logger): Promise<number> {
@@ -173,6 +177,7 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
   server?.close()
   await rt.scheduler.stop()
   rt.rev.stop()
+  await rt.leases.close()
   await rt.store.close()
   return 0
 }
@@ -194,6 +199,7 @@ async function poll(options: Options, io: CliIo, log: Logger): Promise<number> {
     return failed ? 1 : 0
   } finally {
     await rt.scheduler.stop()
+    await rt.leases.close()
     await rt.store.close()
   }
 }

@@ -1,15 +1,18 @@
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Config, SourceConfig } from '../model.js'
 import { errorMessage } from '../errors.js'
-import { Mutex } from '../store/lock.js'
+import { Mutex, nested, type Lock } from '../store/lock.js'
+import { holderId, LeaseLock, POLL_LEASE_MS, withLease, type Leases } from './lease.js'
 import { refreshSource, type RefreshDeps, type RefreshResult } from '../refresh.js'
 
 /** Sources polled at the same time by one process; the fetcher also caps requests per host. */
 export const POLL_CONCURRENCY = 6
 
-export interface SchedulerDeps extends Omit<RefreshDeps, 'nextRun'> {
+export interface SchedulerDeps extends Omit<RefreshDeps, 'nextRun' | 'commitLock'> {
   /** Called after every poll, e.g. to tell the web layer that the store changed. */
   onResult?: (result: RefreshResult) => void
+  /** Leases shared with other workers (Redis/PostgreSQL stores); absent = this process is alone. */
+  leases?: Leases
 }
 
 /**
@@ -23,12 +26,15 @@ export class Scheduler {
   private active = 0
   private readonly waiting: Array<() => void> = []
   private stopped = false
-  private readonly commitLock = new Mutex()
+  private readonly commitLock: Lock
+  private readonly holder = holderId()
 
   constructor(
     private readonly config: Config,
     private readonly deps: SchedulerDeps,
   ) {
+    // One commit at a time in this process, and across workers when they share leases.
+    this.commitLock = deps.leases ? nested(new Mutex(), new LeaseLock(deps.leases, this.holder)) : new Mutex()
     for (const source of config.sources) {
       const task = cron.createTask(source.schedule, () => this.tick(source), {
         name: `poll:${source.id}`,
@@ -52,7 +58,7 @@ export class Scheduler {
       const next = states.get(s.id)?.nextPoll
       return !next || Date.parse(next) <= now.getTime()
     })
-    void this.pollAll(due)
+    for (const source of due) void this.tick(source)
   }
 
   async stop(): Promise<void> {
@@ -84,12 +90,21 @@ export class Scheduler {
     return job.finally(() => this.running.delete(source.id))
   }
 
+  /**
+   * A scheduled poll: skipped while the source backs off, and — with shared leases — when another
+   * worker is polling it right now (a dead worker's lease expires and the source is taken over).
+   */
   private async tick(source: SourceConfig): Promise<void> {
     if (this.stopped) return
     try {
       const state = await this.deps.store.getState(source.id)
       if (state?.nextPoll && state.lastOutcome === 'error' && Date.parse(state.nextPoll) > this.deps.now().getTime()) return
-      await this.poll(source)
+      if (!this.deps.leases) {
+        await this.poll(source)
+        return
+      }
+      const leased = await withLease(this.deps.leases, `poll:${source.id}`, this.holder, POLL_LEASE_MS, () => this.poll(source))
+      if (!leased.ran) this.deps.log.debug({ source: source.id }, 'scheduler: another worker is polling this source')
     } catch (error) {
       this.deps.log.error({ source: source.id }, `scheduler: ${errorMessage(error)}`)
     }

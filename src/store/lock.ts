@@ -1,8 +1,13 @@
+/** Something that runs one critical section at a time. */
+export interface Lock {
+  run<T>(fn: () => Promise<T>): Promise<T>
+}
+
 /**
  * Serializes the short read-merge-commit section of polls in one process, so two sources polled
  * at once cannot both claim the same exact-match key (fetching and parsing still run in parallel).
  */
-export class Mutex {
+export class Mutex implements Lock {
   private tail: Promise<void> = Promise.resolve()
 
   run<T>(fn: () => Promise<T>): Promise<T> {
@@ -13,4 +18,9 @@ export class Mutex {
     )
     return result
   }
+}
+
+/** Locks nested outside-in: e.g. the process's mutex, then the deployment-wide lease. */
+export function nested(outer: Lock, inner: Lock): Lock {
+  return { run: (fn) => outer.run(() => inner.run(fn)) }
 }

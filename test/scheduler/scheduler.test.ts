@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { resolveConfig } from '../../src/config/index.js'
+import { openStore, type Store } from '../../src/store/index.js'
+import { createFetcher } from '../../src/fetch/index.js'
+import { Scheduler } from '../../src/scheduler/index.js'
+import { LocalLeases, RedisLeases, type Leases } from '../../src/scheduler/lease.js'
+import { silentLogger } from '../../src/log.js'
+import type { RefreshResult } from '../../src/refresh.js'
+import { listen } from '../helpers/servers.js'
+
+const RSS = `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><link>https://x.example/</link><description>d</description>
+<item><title>安康 要闻</title><link>https://x.example/a.html</link><pubDate>Thu, 19 Sep 2024 17:11:51 +0800</pubDate></item></channel></rss>`
+
+function configFor(url: string) {
+  return resolveConfig({
+    site: { title: 't', url: 'https://news.example.org' },
+    disclaimer: { text: '本网只是转载。' },
+    categories: { local: { title: '本地' } },
+    sources: [{ id: 'ak', title: '安康', url, categories: ['local'], schedule: '0 0 1 1 *' }],
+  })
+}
+
+const cleanup: Array<() => Promise<unknown>> = []
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()!()
+})
+
+function scheduler(config: ReturnType<typeof configFor>, store: Store, leases?: Leases, onResult?: (r: RefreshResult) => void) {
+  const s = new Scheduler(config, { store, fetcher: createFetcher(), now: () => new Date(), log: silentLogger, leases, onResult })
+  cleanup.push(() => s.stop())
+  return s
+}
+
+/** Waits (bounded) until a condition holds: the scheduler's first polls run in the background. */
+async function until(check: () => boolean, what: string) {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10))
+  if (!check()) throw new Error(`timed out waiting for ${what}`)
+}
+
+describe('Scheduler', () => {
+  it('polls sources that were never polled as soon as it starts, and records the next run', async () => {
+    let hits = 0
+    const host = await listen((_req, res) => (hits++, res.writeHead(200, { 'Content-Type': 'application/rss+xml' }).end(RSS)))
+    cleanup.push(host.close)
+    const store = await openStore('memory://')
+    const results: RefreshResult[] = []
+    await scheduler(configFor(`${host.url}/feed.xml`), store, undefined, (r) => results.push(r)).start()
+    await until(() => results.length === 1, 'the first poll')
+    expect(hits).toBe(1)
+    expect(results[0]).toMatchObject({ sourceId: 'ak', outcome: 'ok', newItems: 1 })
+    const state = await store.getState('ak')
+    // `0 0 1 1 *` in Asia/Shanghai: next New Year's midnight there
+    expect(new Date(state!.nextPoll!).toISOString()).toMatch(/-12-31T16:00:00\.000Z$/)
+  })
+
+  it('does not poll at start a source that is backing off', async () => {
+    let hits = 0
+    const host = await listen((_req, res) => (hits++, res.writeHead(500).end()))
+    cleanup.push(host.close)
+    const store = await openStore('memory://')
+    await store.putState({ id: 'ak', consecutiveFailures: 3, validators: {}, itemCount: 0, ambiguousLinks: [], lastOutcome: 'error', lastAttempt: new Date().toISOString(), nextPoll: new Date(Date.now() + 3_600_000).toISOString() })
+    await scheduler(configFor(`${host.url}/feed.xml`), store).start()
+    await new Promise((r) => setTimeout(r, 100))
+    expect(hits).toBe(0)
+  })
+
+  const redis = process.env.REDIS_URL
+  it.skipIf(!redis)('two workers sharing Redis leases poll a source once (skipped without REDIS_URL)', async () => {
+    let hits = 0
+    let open!: () => void
+    const gate = new Promise<void>((r) => (open = r))
+    const host = await listen(async (_req, res) => {
+      hits++
+      await gate // hold the first worker's fetch while the second one tries
+      res.writeHead(200, { 'Content-Type': 'application/rss+xml' }).end(RSS)
+    })
+    cleanup.push(host.close)
+    const config = configFor(`${host.url}/feed-${process.pid}-${Date.now()}.xml`)
+    config.sources[0].id = `ak-${process.pid}-${Date.now()}`
+    const store = await openStore('memory://')
+    const leasesA = await RedisLeases.connect(redis!)
+    const leasesB = await RedisLeases.connect(redis!)
+    cleanup.push(() => leasesA.close(), () => leasesB.close())
+    const done: RefreshResult[] = []
+    await scheduler(config, store, leasesA, (r) => done.push(r)).start()
+    await until(() => hits === 1, 'worker A to fetch')
+    await scheduler(config, store, leasesB, (r) => done.push(r)).start()
+    await new Promise((r) => setTimeout(r, 100))
+    open()
+    await until(() => done.length === 1, 'worker A to finish')
+    expect(hits).toBe(1)
+  })
+
+  it('local leases keep one process from polling a source twice at once', async () => {
+    const leases = new LocalLeases()
+    expect(await leases.acquire('poll:x', 'a', 1000)).toBe(true)
+    expect(await leases.acquire('poll:x', 'b', 1000)).toBe(false)
+  })
+})
