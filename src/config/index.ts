@@ -40,6 +40,8 @@ export function resolveConfig(input: unknown, where?: string): Config {
         retentionDays: s.retentionDays ?? defaults.retentionDays,
         page: s.page,
         fullText: s.fullText,
+        ignoreRobots: s.ignoreRobots,
+        crawlDelay: s.crawlDelay,
       }),
     ),
   }

@@ -52,6 +52,8 @@ export const sourceSchema = z.strictObject({
   retentionDays: z.number().positive().max(3650).optional(),
   page: pageSchema.optional(),
   fullText: z.boolean().optional(),
+  ignoreRobots: z.boolean().optional(),
+  crawlDelay: z.number().min(0).max(600).optional(),
 })
 
 export const configSchema = z
