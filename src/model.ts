@@ -34,6 +34,10 @@ export interface SourceConfig {
   retentionDays: number
   page?: PageConfig
   fullText?: boolean
+  /** Fetch pages robots.txt disallows (issue 6); logged as a warning on every poll. */
+  ignoreRobots?: boolean
+  /** Seconds between two requests to the source's host for list and article pages (robots.txt Crawl-delay wins when longer). */
+  crawlDelay?: number
 }
 
 export interface SiteConfig {
@@ -185,6 +189,8 @@ export interface Entry {
   enclosures: Enclosure[]
   /** Original publisher named in the text (来源：X), when found. */
   origin?: string
+  /** The headline the story first ran under, when a reprint names it (`原标题：X`). */
+  originalTitle?: string
   /** Hash of title + html: tells a real edit from a re-poll. */
   contentHash: string
   /** Id of the cluster (its first member's id) this item belongs to; its own id when alone. */
@@ -264,4 +270,8 @@ export interface FeedView {
   items: PublishedItem[]
   /** ISO UTC of the newest item (or of the store when there is none). */
   updated: string
+  /** RFC 5005 §3 paging, absolute URLs: the next (older) page, and the first page when this is not it. */
+  pages?: { next?: string; first?: string }
+  /** URL of the XSL that browsers apply to RSS and Atom (`<?xml-stylesheet?>`), when there is one. */
+  stylesheet?: string
 }

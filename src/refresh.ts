@@ -5,13 +5,14 @@ import type { Fetcher } from './fetch/index.js'
 import { backoffDelayMs } from './fetch/backoff.js'
 import { decode } from './decode/index.js'
 import { parseFeed } from './parse/index.js'
+import { readPageSource, wantsArticles, withArticles } from './page/index.js'
 import { normalizeFeed } from './normalize/index.js'
 import { matchesFilters } from './normalize/filter.js'
-import { mergeExact } from './dedupe/exact.js'
-import { exactKeys, type Store } from './store/index.js'
+import { bucketKeysOf, fingerprints, mergePoll, type Known } from './dedupe/index.js'
+import { exactKeys, type ItemRef, type Store } from './store/index.js'
 import { retain } from './store/retention.js'
 import type { Metrics } from './metrics.js'
-import { Mutex } from './store/lock.js'
+import { Mutex, type Lock } from './store/lock.js'
 import type { Logger } from './log.js'
 
 export interface RefreshDeps {
@@ -24,7 +25,7 @@ export interface RefreshDeps {
   nextRun?: (source: SourceConfig, after: Date) => Date | undefined
   random?: () => number
   /** Shared by every poll of a process: the dedupe-and-commit section runs one poll at a time. */
-  commitLock?: Mutex
+  commitLock?: Lock
 }
 
 export interface RefreshResult {
@@ -70,13 +71,23 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
       return finish(deps, source, { sourceId: source.id, outcome: 'not-modified', newItems: 0, updatedItems: 0, totalItems: next.itemCount, elapsedMs: performance.now() - startedMs, httpStatus: fetched.httpStatus, warnings }, fetchMs)
     }
 
-    const { decoded, raw, fresh, ambiguous, warnings: readWarnings } = await readEntries(source, fetched, started, state.ambiguousLinks)
-    warnings.push(...readWarnings)
+    const read = await readEntries(source, fetched, started, state.ambiguousLinks, deps.fetcher)
+    const { decoded, raw, ambiguous } = read
+    warnings.push(...read.warnings)
+    // Article pages (issue 6) are fetched before the commit lock: a slow portal never holds it.
+    let fresh = read.fresh
+    if (wantsArticles(source)) {
+      const storedIds = new Set((await deps.store.getList(source.id)).map(([id]) => id))
+      const stored = (await deps.store.getItems(fresh.filter((e) => storedIds.has(e.id)).map((e) => e.id))).filter((e): e is Entry => !!e)
+      const articles = await withArticles(source, fresh, new Map(stored.map((e) => [e.id, e])), { fetcher: deps.fetcher, now: started })
+      fresh = articles.entries
+      warnings.push(...articles.warnings)
+    }
 
     const lock = deps.commitLock ?? new Mutex()
     const { merged, list } = await lock.run(async () => {
       const known = await loadKnown(deps.store, source, fresh, ambiguous)
-      const merged = mergeExact(source, fresh, known.known, ambiguous)
+      const merged = mergePoll(source, fresh, known.known, ambiguous)
       const { list, dropped } = retain(known.list, merged.entries, source, started)
       const removed = dropped.length ? ((await deps.store.getItems(dropped)).filter(Boolean) as Entry[]) : []
 
@@ -90,7 +101,7 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
       next.lastNewItems = merged.newCount
 
       await deps.store.commit(
-        { sourceId: source.id, upserts: merged.upserts, list, keys: merged.keys, clusters: merged.clusters, removed, state: next },
+        { sourceId: source.id, upserts: merged.upserts, list, keys: merged.keys, clusters: merged.clusters, nearRecords: merged.records, buckets: merged.buckets, removed, state: next },
         `${started.getTime()}-${randomUUID().slice(0, 8)}`,
       )
       return { merged, list }
@@ -137,10 +148,16 @@ export interface ReadEntries {
   warnings: string[]
 }
 
-/** Bytes to clean entries: decode → parse → normalize → filter. Pure apart from the clock it is given. */
-export async function readEntries(source: SourceConfig, fetched: Extract<FetchResult, { kind: 'ok' }>, now: Date, knownAmbiguous: string[]): Promise<ReadEntries> {
+/**
+ * Bytes to clean entries: decode → parse → normalize → filter. Pure apart from the clock it is
+ * given, except that a page source's further list pages are fetched through `fetcher`.
+ */
+export async function readEntries(source: SourceConfig, fetched: Extract<FetchResult, { kind: 'ok' }>, now: Date, knownAmbiguous: string[], fetcher?: Fetcher): Promise<ReadEntries> {
   const decoded = decode(fetched.body, { contentType: fetched.contentType, override: source.encoding, sourceId: source.id })
-  const raw = await parseFeed(decoded.text, { url: fetched.finalUrl, sourceId: source.id })
+  // A page source's list pages are read by its selectors; `fetcher` follows `next` (issue 6).
+  const raw = source.page
+    ? await readPageSource(source, source.page, { text: decoded.text, url: fetched.finalUrl }, fetcher)
+    : await parseFeed(decoded.text, { url: fetched.finalUrl, sourceId: source.id })
   const normalized = normalizeFeed(raw, { source, feedUrl: fetched.finalUrl, now, ambiguousLinks: new Set(knownAmbiguous) })
   const ambiguous = new Set([...knownAmbiguous, ...normalized.ambiguousLinks])
   const fresh = normalized.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
@@ -165,20 +182,34 @@ function finish(deps: RefreshDeps, source: SourceConfig, result: RefreshResult, 
   return result
 }
 
-/** Everything the exact merge needs from the store, in four batched reads. */
-async function loadKnown(store: Store, source: SourceConfig, fresh: Entry[], ambiguous: ReadonlySet<string>) {
+/**
+ * Everything the merge needs from the store, in five rounds of batched reads whatever the store
+ * holds: the source's list; its stored copies of this poll's items; the exact keys and LSH buckets
+ * of the new ones; the items and fingerprints those point at; their clusters.
+ */
+async function loadKnown(store: Store, source: SourceConfig, fresh: Entry[], ambiguous: ReadonlySet<string>): Promise<{ list: ItemRef[]; known: Known }> {
   const list = await store.getList(source.id)
   const storedIds = new Set(list.map((ref) => ref[0]))
   const previousItems = await store.getItems(fresh.filter((e) => storedIds.has(e.id)).map((e) => e.id))
   const previous = new Map(previousItems.filter((e): e is Entry => !!e).map((e) => [e.id, e]))
 
-  const keys = [...new Set(fresh.filter((e) => !previous.has(e.id)).flatMap((e) => exactKeys(e, ambiguous)))]
-  const ownerIds = await store.lookupKeys(keys)
+  const added = fresh.filter((e) => !previous.has(e.id))
+  const prints = fingerprints(added)
+  const keys = [...new Set(added.flatMap((e) => exactKeys(e, ambiguous)))]
+  const bucketKeys = bucketKeysOf(prints.values())
+  const [ownerIds, bucketLists] = await Promise.all([store.lookupKeys(keys), store.lookupBuckets(bucketKeys)])
   const keyOwners = new Map<string, string>()
   keys.forEach((k, i) => ownerIds[i] !== undefined && keyOwners.set(k, ownerIds[i]!))
-  const uniqueOwners = [...new Set(keyOwners.values())]
-  const owners = new Map((await store.getItems(uniqueOwners)).filter((e): e is Entry => !!e).map((e) => [e.id, e]))
-  const clusterIds = [...new Set([...owners.values()].map((o) => o.clusterId))]
+  const buckets = new Map<string, string[]>()
+  bucketKeys.forEach((k, i) => bucketLists[i]?.length && buckets.set(k, bucketLists[i]!))
+
+  const candidateIds = [...new Set([...buckets.values()].flat())]
+  const [ownerItems, recordList] = await Promise.all([store.getItems([...new Set(keyOwners.values())]), store.getNearRecords(candidateIds)])
+  const owners = new Map(ownerItems.filter((e): e is Entry => !!e).map((e) => [e.id, e]))
+  const records = new Map(recordList.filter((r) => !!r).map((r) => [r!.itemId, r!]))
+
+  const otherSources = [...records.values()].filter((r) => r.sourceId !== source.id)
+  const clusterIds = [...new Set([...[...owners.values()].map((o) => o.clusterId), ...otherSources.map((r) => r.clusterId)])]
   const clusters = new Map((await store.getClusters(clusterIds)).filter((c) => !!c).map((c) => [c!.id, c!]))
-  return { list, known: { previous, keyOwners, owners, clusters } }
+  return { list, known: { previous, keyOwners, owners, clusters, prints, buckets, records } }
 }

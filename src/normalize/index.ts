@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto'
 import type { Enclosure, Entry, RawEntry, RawFeed, SourceConfig } from '../model.js'
 import { parseDate } from './date.js'
-import { extractOrigin } from './origin.js'
+import { extractOriginalTitle, stripBoilerplate } from './boilerplate.js'
+import { extractCredits, extractOrigin } from './origin.js'
 import { sanitizeHtml } from './sanitize.js'
 import { collapseWhitespace, excerpt, htmlToText, stripXmlIllegal } from './text.js'
 import { absoluteUrl, canonicalUrl, isRootUrl } from './url.js'
@@ -13,6 +14,7 @@ import { absoluteUrl, canonicalUrl, isRootUrl } from './url.js'
 export { parseDate } from './date.js'
 export { matchesFilters } from './filter.js'
 export { extractCredits, extractOrigin } from './origin.js'
+export { extractOriginalTitle, isBoilerplateLine, stripBoilerplate } from './boilerplate.js'
 export { sanitizeHtml } from './sanitize.js'
 export { excerpt, htmlToText, stripXmlIllegal } from './text.js'
 export { absoluteUrl, canonicalUrl, isRootUrl } from './url.js'
@@ -186,6 +188,8 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
     const sourceDate = dated(entry, index)
     const updated = entry.updated ? parseDate(entry.updated, dateOptions) : undefined
     const origin = extractOrigin(p.text)
+    const originalTitle = extractOriginalTitle(p.text)
+    const credits = extractCredits(p.text)
     entries.push({
       id,
       sourceId: source.id,
@@ -196,15 +200,18 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
       title: p.title,
       html: p.html,
       text: p.text,
-      excerpt: excerpt(p.text),
+      // The site's dateline, credits and disclaimer are not the story (issue 3 §3).
+      excerpt: excerpt(stripBoilerplate(p.text)),
       published: (sourceDate ?? now).toISOString(),
       ...(updated && updated.getTime() - now.getTime() <= FUTURE_DATE_TOLERANCE_MS && { updated: updated.toISOString() }),
       firstSeen: nowIso,
       dateFrom: sourceDate ? 'source' : 'first-seen',
-      authors: uniqueClean(entry.authors.map(cleanAuthor)),
+      // Bylines in the text come after whatever the feed itself names.
+      authors: uniqueClean([...entry.authors.map(cleanAuthor), ...credits.reporters, ...credits.editors]),
       categories: uniqueClean(entry.categories),
       enclosures: cleanEnclosures(entry.enclosures, p.base),
       ...(origin !== undefined && { origin }),
+      ...(originalTitle !== undefined && { originalTitle }),
       contentHash: sha256Hex(`${p.title}\n${p.html}`).slice(0, CONTENT_HASH_HEX_CHARS),
       clusterId: id,
     })

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Keyv from 'keyv'
 import type { Cluster, Entry, SourceState } from '../model.js'
+import type { NearRecord } from '../dedupe/near.js'
 import { StoreError, errorMessage } from '../errors.js'
 import { parseStoreUrl, type StoreLocation } from './url.js'
 
@@ -9,6 +10,9 @@ export { parseStoreUrl, DEFAULT_STORE_URL, type StoreLocation } from './url.js'
 
 /** Every Keyv call is bounded: @keyv/redis never settles a `get()` while the server is down (DESIGN.md). */
 export const STORE_TIMEOUT_MS = 10_000
+
+/** See `createKeyv`: SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit. */
+const SQLITE_PRAGMAS = ['PRAGMA journal_mode=WAL', 'PRAGMA synchronous=NORMAL']
 
 /** Long-lived records (items, lists, indexes, source state) and rebuildable caches live apart. */
 const DATA_NAMESPACE = 'feedloom'
@@ -27,6 +31,10 @@ export interface PollWrite {
   keys: Array<[key: string, itemId: string]>
   /** Clusters created or extended by this poll. */
   clusters: Cluster[]
+  /** Near-duplicate fingerprints of the new items (`near:{itemId}`). */
+  nearRecords?: NearRecord[]
+  /** LSH buckets (`lsh:{band}:{hash}`) as complete new lists of item ids. */
+  buckets?: Array<[key: string, itemIds: string[]]>
   /** Items dropped by retention; deleted last. */
   removed: Entry[]
   state: SourceState
@@ -38,6 +46,10 @@ export interface PollWrite {
  *   source:{id}:state  SourceState          item:{id}     Entry
  *   source:{id}:items  ItemRef[]            key:{exact}   item id (first item seen with that key)
  *   cluster:{id}       Cluster              rev           changes on every stored change
+ *   near:{id}          NearRecord           lsh:{band}:{hash}  item ids (newest last, bounded)
+ *
+ * A bucket may name items retention deleted: their `near:` record is gone, which is how readers
+ * know to ignore them, so buckets are never rewritten on deletion.
  */
 export class Store {
   readonly location: StoreLocation
@@ -88,6 +100,16 @@ export class Store {
     return this.many<string>(keys.map((k) => `key:${k}`), 'read exact-match keys')
   }
 
+  /** Item ids in LSH buckets (`bandKeys` of dedupe/near), `undefined` for an empty bucket. */
+  async lookupBuckets(keys: string[]): Promise<Array<string[] | undefined>> {
+    return this.many<string[]>(keys.map((k) => `lsh:${k}`), 'read near-duplicate buckets')
+  }
+
+  /** Near-duplicate fingerprints of items, `undefined` for items deleted (or stored before them). */
+  async getNearRecords(ids: string[]): Promise<Array<NearRecord | undefined>> {
+    return this.many<NearRecord>(ids.map((id) => `near:${id}`), 'read near-duplicate fingerprints')
+  }
+
   async getRev(): Promise<string> {
     return (await this.call('read revision', () => this.keyv.get<string>('rev'))) ?? '0'
   }
@@ -100,7 +122,9 @@ export class Store {
   async commit(write: PollWrite, rev: string): Promise<void> {
     const { sourceId } = write
     await this.setMany(write.upserts.map((e) => ({ key: `item:${e.id}`, value: e })), `write items of ${sourceId}`)
+    await this.setMany((write.nearRecords ?? []).map((r) => ({ key: `near:${r.itemId}`, value: r })), `write near-duplicate fingerprints of ${sourceId}`)
     await this.setMany(write.keys.map(([key, id]) => ({ key: `key:${key}`, value: id })), `write exact-match keys of ${sourceId}`)
+    await this.setMany((write.buckets ?? []).map(([key, ids]) => ({ key: `lsh:${key}`, value: ids })), `write near-duplicate buckets of ${sourceId}`)
     await this.setMany(write.clusters.map((c) => ({ key: `cluster:${c.id}`, value: c })), `write clusters of ${sourceId}`)
     await this.call(`write item list of ${sourceId}`, () => this.keyv.set(`source:${sourceId}:items`, write.list))
     await this.call(`write state of ${sourceId}`, () => this.keyv.set(`source:${sourceId}:state`, write.state))
@@ -108,14 +132,16 @@ export class Store {
     if (write.removed.length) await this.remove(write.removed)
   }
 
-  /** Deletes items and the exact-match keys that still point at them. */
+  /** Deletes items, their fingerprints and the exact-match keys that still point at them. */
   private async remove(items: Entry[]): Promise<void> {
     const keys: string[] = []
     for (const item of items) keys.push(...exactKeys(item))
     const owners = await this.lookupKeys(keys)
     const ids = new Set(items.map((i) => i.id))
     const doomed = keys.filter((_, i) => owners[i] !== undefined && ids.has(owners[i]!)).map((k) => `key:${k}`)
-    await this.call('delete expired items', () => this.keyv.deleteMany([...items.map((i) => `item:${i.id}`), ...doomed]))
+    // Some adapters answer `false` to a batch naming an absent key: only fingerprints that exist are named.
+    const prints = (await this.getNearRecords(items.map((i) => i.id))).flatMap((r) => (r ? [`near:${r.itemId}`] : []))
+    await this.call('delete expired items', () => this.keyv.deleteMany([...items.map((i) => `item:${i.id}`), ...prints, ...doomed]))
   }
 
   async close(): Promise<void> {
@@ -194,7 +220,14 @@ async function createKeyv(location: StoreLocation): Promise<Keyv> {
     case 'sqlite': {
       mkdirSync(dirname(location.path), { recursive: true })
       const { default: KeyvSqlite } = await import('@keyv/sqlite')
-      return new Keyv({ ...options, store: new KeyvSqlite({ uri: `sqlite://${location.path}`, busyTimeout: 5_000 }) })
+      const sqlite = new KeyvSqlite({ uri: `sqlite://${location.path}`, busyTimeout: 5_000 })
+      // @keyv/sqlite has no batch write: every `set` of a `setMany` is its own transaction, and in
+      // the default rollback-journal mode each one waits for an fsync (~5 ms), so a poll that writes
+      // an item's 42 LSH buckets took seconds. In WAL mode with synchronous=NORMAL a commit is an
+      // append (a crash may lose the last commits, never corrupt the file), and web processes keep
+      // reading while a worker writes.
+      for (const pragma of SQLITE_PRAGMAS) await sqlite.query(pragma)
+      return new Keyv({ ...options, store: sqlite })
     }
     case 'redis': {
       const { default: KeyvRedis } = await import('@keyv/redis')

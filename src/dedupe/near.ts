@@ -1,0 +1,284 @@
+/**
+ * Near-duplicate fingerprints (issue 3 §5): MinHash over character shingles of the folded title and
+ * boilerplate-free text, with LSH band keys, so finding the reprints of an item costs a fixed
+ * number of bucket reads whatever the store holds — never a comparison with every item.
+ *
+ * The parameters below are part of the stored data: signatures and bucket keys written with other
+ * values never match new ones. Change them only with a store that is rebuilt.
+ */
+import type { Entry } from '../model.js'
+import { stripBoilerplate } from '../normalize/boilerplate.js'
+import { foldForMatch } from '../variant/index.js'
+
+/** Characters per shingle: 3-grams carry Chinese words (mostly two or three characters) and their order. */
+export const SHINGLE_CHARS = 3
+/** Rows (hashes) per band: a band matches when all its rows do, with probability J^ROWS. */
+export const LSH_ROWS = 3
+/**
+ * Bands: two items of Jaccard J share a bucket with probability 1 − (1 − J³)⁴². That is 0.94 at
+ * J = 0.4 (`NEAR_POLICY.minJaccard`) and 0.996 at 0.5, but only 0.04 at J = 0.1, the overlap of
+ * unrelated stories that share a portal's phrasing, so candidates stay few. (32 bands of 4 rows
+ * find only 56% of the pairs at J = 0.4.)
+ */
+export const LSH_BANDS = 42
+/** Signature length: one hash per row of every band. */
+export const MINHASH_SIZE = LSH_BANDS * LSH_ROWS
+/**
+ * Fewer shingles than this (a bare headline, a photo caption) say too little to tell one story
+ * from another of the same kind: such items cluster by exact link or GUID only.
+ */
+export const MIN_SHINGLES = 40
+/** Numbers kept per fingerprint for the figure check; more add nothing but record size. */
+const MAX_FIGURES = 96
+
+/** What is compared of two items: their MinHash signature and what the guards of `sameStory` read. */
+export interface Fingerprint {
+  signature: Uint32Array
+  /** Distinct shingles the signature was taken over, to estimate containment from Jaccard. */
+  shingles: number
+  /** Folded headline and, when the text names it, the original headline (`原标题`). */
+  titles: string[]
+  /** Figures in their context, `context#value` (see `figures`). */
+  figures: string[]
+}
+
+/**
+ * Murmur3's finalizer: a cheap 32-bit mix whose outputs for distinct inputs behave as independent
+ * uniform values, which is all MinHash asks of its hash functions.
+ */
+function mix32(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+/** FNV-1a over UTF-16 code units, then mixed. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
+  return mix32(h)
+}
+
+/** One seed per MinHash function, fixed for ever (a golden-ratio sequence, mixed). */
+const SEEDS = Uint32Array.from({ length: MINHASH_SIZE }, (_, i) => mix32(Math.imul(i + 1, 0x9e3779b9)))
+
+/** The distinct character shingles of folded text, as 32-bit hashes. */
+export function shingleHashes(folded: string): Set<number> {
+  const chars = Array.from(folded)
+  const out = new Set<number>()
+  if (chars.length === 0) return out
+  if (chars.length < SHINGLE_CHARS) out.add(hashString(folded))
+  for (let i = 0; i + SHINGLE_CHARS <= chars.length; i++) out.add(hashString(chars.slice(i, i + SHINGLE_CHARS).join('')))
+  return out
+}
+
+export function minhash(shingles: ReadonlySet<number>): Uint32Array {
+  const signature = new Uint32Array(MINHASH_SIZE).fill(0xffffffff)
+  for (const shingle of shingles) {
+    for (let i = 0; i < MINHASH_SIZE; i++) {
+      const h = mix32(shingle ^ SEEDS[i])
+      if (h < signature[i]) signature[i] = h
+    }
+  }
+  return signature
+}
+
+/** The bucket of each band, `{band}:{hash of its rows}`; the store keeps them as `lsh:{band}:{hash}`. */
+export function bandKeys(signature: Uint32Array): string[] {
+  const keys: string[] = []
+  for (let band = 0; band < LSH_BANDS; band++) {
+    let h = band + 1
+    for (let row = 0; row < LSH_ROWS; row++) h = mix32(h ^ signature[band * LSH_ROWS + row]) + row
+    keys.push(`${band}:${(h >>> 0).toString(36)}`)
+  }
+  return keys
+}
+
+/** Digit runs, and ordinals in Chinese numerals (`第三十六次`), as figures. */
+const FIGURE = /\d+(?:\.\d+)?|第[〇零一二三四五六七八九十百千两]+/gu
+/** Characters of context on each side that say what a figure counts (`月#日`, `难#人`). */
+const FIGURE_CONTEXT = 1
+
+/**
+ * The figures of folded text with the characters around them: `于8月3日` gives `于#月:8` and
+ * `月#日:3`. Reprints keep every figure they keep the sentence of; two notices from one template
+ * show different figures in the same context (see `figuresConflict`).
+ */
+export function figures(folded: string): string[] {
+  const out = new Set<string>()
+  for (const m of folded.matchAll(FIGURE)) {
+    const before = folded.slice(Math.max(0, m.index - FIGURE_CONTEXT), m.index).replace(/\d/g, '')
+    const after = folded.slice(m.index + m[0].length, m.index + m[0].length + FIGURE_CONTEXT).replace(/\d/g, '')
+    if (before === '' && after === '') continue
+    out.add(`${before}#${after}:${m[0].replace(/^第/, '')}`)
+    if (out.size >= MAX_FIGURES) break
+  }
+  return [...out]
+}
+
+/**
+ * The fingerprint of an item, or `undefined` when its text is too short to be told from another
+ * story of the same kind. Title and text are folded (script, width, case, punctuation) after the
+ * site's boilerplate is dropped, so a reprint's added 来源/编辑 lines and disclaimer change nothing.
+ */
+export function fingerprint(entry: Pick<Entry, 'title' | 'text' | 'originalTitle'>): Fingerprint | undefined {
+  const body = foldForMatch(stripBoilerplate(entry.text))
+  const title = foldForMatch(entry.title)
+  const folded = `${title}${body}`
+  const shingles = shingleHashes(folded)
+  if (shingles.size < MIN_SHINGLES) return undefined
+  const titles = [title]
+  if (entry.originalTitle) titles.push(foldForMatch(entry.originalTitle))
+  return { signature: minhash(shingles), shingles: shingles.size, titles, figures: figures(folded) }
+}
+
+/** Share of equal positions: an unbiased estimate of the shingle sets' Jaccard similarity. */
+export function estimatedJaccard(a: Uint32Array, b: Uint32Array): number {
+  let same = 0
+  for (let i = 0; i < MINHASH_SIZE; i++) if (a[i] === b[i]) same++
+  return same / MINHASH_SIZE
+}
+
+/**
+ * How much of the smaller shingle set the larger holds, from Jaccard and the two sizes
+ * (|A∩B| = J·(|A|+|B|)/(1+J)): a reprint that trimmed a paragraph is contained in the original
+ * even when their Jaccard is modest.
+ */
+export function estimatedContainment(jaccard: number, sizeA: number, sizeB: number): number {
+  const shared = (jaccard * (sizeA + sizeB)) / (1 + jaccard)
+  return Math.min(1, shared / Math.min(sizeA, sizeB))
+}
+
+function bigrams(s: string): Set<string> {
+  const chars = Array.from(s)
+  const out = new Set<string>()
+  if (chars.length === 1) out.add(s)
+  for (let i = 0; i + 2 <= chars.length; i++) out.add(chars[i] + chars[i + 1])
+  return out
+}
+
+/** How much of the shorter headline the other repeats, in character bigrams; best pair of headlines. */
+export function titleOverlap(a: readonly string[], b: readonly string[]): number {
+  let best = 0
+  for (const x of a) {
+    const bx = bigrams(x)
+    for (const y of b) {
+      const by = bigrams(y)
+      if (bx.size === 0 || by.size === 0) continue
+      let shared = 0
+      for (const g of bx) if (by.has(g)) shared++
+      best = Math.max(best, shared / Math.min(bx.size, by.size))
+    }
+  }
+  return best
+}
+
+/**
+ * Whether some context holds different figures in the two items, neither set containing the
+ * other: `月#日` is {3} in one notice and {12} in the next. A reprint that trims a paragraph
+ * loses figures but never changes one.
+ */
+export function figuresConflict(a: readonly string[], b: readonly string[]): boolean {
+  const byContext = (list: readonly string[]) => {
+    const map = new Map<string, Set<string>>()
+    for (const f of list) {
+      const at = f.lastIndexOf(':')
+      const context = f.slice(0, at)
+      map.set(context, (map.get(context) ?? new Set()).add(f.slice(at + 1)))
+    }
+    return map
+  }
+  const ma = byContext(a)
+  const mb = byContext(b)
+  for (const [context, va] of ma) {
+    const vb = mb.get(context)
+    if (!vb) continue
+    const aInB = [...va].every((v) => vb.has(v))
+    const bInA = [...vb].every((v) => va.has(v))
+    if (!aInB && !bInA) return true
+  }
+  return false
+}
+
+/**
+ * Acceptance thresholds, checked on test/fixtures/reprints (BENCHMARKS.md). There every true
+ * reprint has Jaccard ≥ 0.67 and containment ≥ 0.93, and the thresholds sit well below that, for
+ * reprints that trim more; the hard negatives are stopped by the figure check or the containment,
+ * not by a threshold fitted to them.
+ */
+export const NEAR_POLICY = {
+  /** Below this Jaccard two texts share phrasing, not a story (a digest and one of its briefs). */
+  minJaccard: 0.4,
+  /** The smaller text must be this much inside the larger: a trimmed reprint is, a follow-up is not. */
+  minContainment: 0.75,
+  /** Headlines must share this much, unless the texts are nearly identical (a reworded headline). */
+  minTitleOverlap: 0.5,
+  /** Containment at which the texts alone prove the story, whatever the headlines say. */
+  strongContainment: 0.9,
+} as const
+
+export interface Similarity {
+  jaccard: number
+  containment: number
+  titleOverlap: number
+  figuresConflict: boolean
+}
+
+export function similarity(a: Fingerprint, b: Fingerprint): Similarity {
+  const jaccard = estimatedJaccard(a.signature, b.signature)
+  return {
+    jaccard,
+    containment: estimatedContainment(jaccard, a.shingles, b.shingles),
+    titleOverlap: titleOverlap(a.titles, b.titles),
+    figuresConflict: figuresConflict(a.figures, b.figures),
+  }
+}
+
+/** The clustering decision for two items of different sources that share an LSH bucket. */
+export function sameStory(s: Similarity, policy = NEAR_POLICY): boolean {
+  if (s.figuresConflict || s.jaccard < policy.minJaccard || s.containment < policy.minContainment) return false
+  return s.titleOverlap >= policy.minTitleOverlap || s.containment >= policy.strongContainment
+}
+
+/** The stored form of a fingerprint: `near:{itemId}` in the store, read back for confirmation. */
+export interface NearRecord {
+  itemId: string
+  sourceId: string
+  /** The item's cluster, fixed when the item was first stored. */
+  clusterId: string
+  /** Base64 of the signature's little-endian uint32s. */
+  signature: string
+  shingles: number
+  titles: string[]
+  figures: string[]
+}
+
+export function toRecord(entry: Pick<Entry, 'id' | 'sourceId' | 'clusterId'>, print: Fingerprint): NearRecord {
+  return {
+    itemId: entry.id,
+    sourceId: entry.sourceId,
+    clusterId: entry.clusterId,
+    signature: encodeSignature(print.signature),
+    shingles: print.shingles,
+    titles: print.titles,
+    figures: print.figures,
+  }
+}
+
+function encodeSignature(signature: Uint32Array): string {
+  const bytes = Buffer.alloc(signature.length * 4)
+  signature.forEach((h, i) => bytes.writeUInt32LE(h, i * 4))
+  return bytes.toString('base64')
+}
+
+/** A stored record as a fingerprint; `undefined` for a record written with other parameters. */
+export function fromRecord(record: NearRecord): Fingerprint | undefined {
+  const bytes = Buffer.from(record.signature, 'base64')
+  if (bytes.length !== MINHASH_SIZE * 4) return undefined
+  const signature = new Uint32Array(MINHASH_SIZE)
+  for (let i = 0; i < MINHASH_SIZE; i++) signature[i] = bytes.readUInt32LE(i * 4)
+  return { signature, shingles: record.shingles, titles: record.titles, figures: record.figures }
+}
