@@ -5,7 +5,7 @@ import type { Fetcher } from './fetch/index.js'
 import { backoffDelayMs } from './fetch/backoff.js'
 import { decode } from './decode/index.js'
 import { parseFeed } from './parse/index.js'
-import { readPageSource, wantsArticles, withArticles } from './page/index.js'
+import { readPageSource, robotsGate, wantsArticles, withArticles } from './page/index.js'
 import { normalizeFeed } from './normalize/index.js'
 import { matchesFilters } from './normalize/filter.js'
 import { bucketKeysOf, fingerprints, mergePoll, type Known } from './dedupe/index.js'
@@ -61,27 +61,32 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
   const warnings: string[] = []
   try {
     state = { ...initialState(source.id), ...(await deps.store.getState(source.id)) }
+    // A page source asks robots.txt before its list page is requested, not after (RFC 9309).
+    const robotsWarnings = source.page ? await robotsGate(source, source.url, deps.fetcher) : []
     const fetched = await deps.fetcher.fetch(source.url, state.validators, { sourceId: source.id })
     fetchMs = fetched.elapsedMs
 
     if (fetched.kind === 'not-modified') {
+      for (const w of robotsWarnings) deps.log.warn({ source: source.id }, w)
       const next = succeeded(state, source, started, deps, 'not-modified', fetched.httpStatus)
       next.validators = fetched.validators
       await deps.store.putState(next)
       return finish(deps, source, { sourceId: source.id, outcome: 'not-modified', newItems: 0, updatedItems: 0, totalItems: next.itemCount, elapsedMs: performance.now() - startedMs, httpStatus: fetched.httpStatus, warnings }, fetchMs)
     }
 
-    const read = await readEntries(source, fetched, started, state.ambiguousLinks, deps.fetcher)
+    const articles = wantsArticles(source)
+    // With article pages coming, include/exclude words wait for the article text.
+    const read = await readEntries(source, fetched, started, state.ambiguousLinks, deps.fetcher, { filter: !articles })
     const { decoded, raw, ambiguous } = read
     warnings.push(...read.warnings)
     // Article pages (issue 6) are fetched before the commit lock: a slow portal never holds it.
     let fresh = read.fresh
-    if (wantsArticles(source)) {
+    if (articles) {
       const storedIds = new Set((await deps.store.getList(source.id)).map(([id]) => id))
       const stored = (await deps.store.getItems(fresh.filter((e) => storedIds.has(e.id)).map((e) => e.id))).filter((e): e is Entry => !!e)
-      const articles = await withArticles(source, fresh, new Map(stored.map((e) => [e.id, e])), { fetcher: deps.fetcher, now: started })
-      fresh = articles.entries
-      warnings.push(...articles.warnings)
+      const read = await withArticles(source, fresh, new Map(stored.map((e) => [e.id, e])), { fetcher: deps.fetcher, now: started })
+      fresh = read.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
+      warnings.push(...read.warnings)
     }
 
     const lock = deps.commitLock ?? new Mutex()
@@ -141,7 +146,7 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
 export interface ReadEntries {
   decoded: Decoded
   raw: RawFeed
-  /** Normalized entries that pass the source's include/exclude words. */
+  /** Normalized entries that pass the source's include/exclude words (all of them with `filter: false`). */
   fresh: Entry[]
   /** Every link known to identify nothing: the stored ones plus those found in this body. */
   ambiguous: Set<string>
@@ -152,7 +157,14 @@ export interface ReadEntries {
  * Bytes to clean entries: decode → parse → normalize → filter. Pure apart from the clock it is
  * given, except that a page source's further list pages are fetched through `fetcher`.
  */
-export async function readEntries(source: SourceConfig, fetched: Extract<FetchResult, { kind: 'ok' }>, now: Date, knownAmbiguous: string[], fetcher?: Fetcher): Promise<ReadEntries> {
+export async function readEntries(
+  source: SourceConfig,
+  fetched: Extract<FetchResult, { kind: 'ok' }>,
+  now: Date,
+  knownAmbiguous: string[],
+  fetcher?: Fetcher,
+  options: { filter?: boolean } = {},
+): Promise<ReadEntries> {
   const decoded = decode(fetched.body, { contentType: fetched.contentType, override: source.encoding, sourceId: source.id })
   // A page source's list pages are read by its selectors; `fetcher` follows `next` (issue 6).
   const raw = source.page
@@ -160,7 +172,7 @@ export async function readEntries(source: SourceConfig, fetched: Extract<FetchRe
     : await parseFeed(decoded.text, { url: fetched.finalUrl, sourceId: source.id })
   const normalized = normalizeFeed(raw, { source, feedUrl: fetched.finalUrl, now, ambiguousLinks: new Set(knownAmbiguous) })
   const ambiguous = new Set([...knownAmbiguous, ...normalized.ambiguousLinks])
-  const fresh = normalized.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
+  const fresh = options.filter === false ? normalized.entries : normalized.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
   return { decoded, raw, fresh, ambiguous, warnings: [...decoded.warnings, ...raw.warnings, ...normalized.warnings] }
 }
 

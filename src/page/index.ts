@@ -40,15 +40,22 @@ function ignoreRobotsWarning(source: SourceConfig): string {
  * against robots.txt here) and up to `pages - 1` more through `next`. 0 items on the first page is
  * a source error (`page.item matched 0 elements on …`); on a later page only a warning.
  */
+/**
+ * robots.txt's word on a page source's URL: throws RobotsDisallowedError when it says no, and
+ * returns the warning `ignoreRobots` earns on every poll. Cached per host, so asking twice is free.
+ */
+export async function robotsGate(source: SourceConfig, url: string, fetcher: Fetcher | undefined): Promise<string[]> {
+  if (source.ignoreRobots) return [ignoreRobotsWarning(source)]
+  if (!fetcher) return []
+  const verdict = await politeFetcher(fetcher).robots.check(url, source.id)
+  if (!verdict.allowed) throw new RobotsDisallowedError(verdict, url, source.id)
+  return []
+}
+
 export async function readPageSource(source: SourceConfig, page: PageConfig, first: { text: string; url: string }, fetcher: Fetcher | undefined): Promise<RawFeed> {
   const polite = fetcher && politeFetcher(fetcher)
   const options = politeFetchOptions(source)
-  const warnings: string[] = []
-  if (source.ignoreRobots) warnings.push(ignoreRobotsWarning(source))
-  else if (polite) {
-    const verdict = await polite.robots.check(first.url, source.id)
-    if (!verdict.allowed) throw new RobotsDisallowedError(verdict, first.url, source.id)
-  }
+  const warnings = await robotsGate(source, first.url, fetcher)
 
   const firstPage = readListPage(first.text, first.url, page, source.id)
   warnings.push(...firstPage.warnings)
