@@ -11,10 +11,14 @@ import { Metrics } from './metrics.js'
 import { createLogger, type Logger } from './log.js'
 import { Scheduler } from './scheduler/index.js'
 import { openLeases, type Leases } from './scheduler/lease.js'
-import { createApp } from './http/app.js'
+import { createHandler } from './http/app.js'
+import { feedTopics } from './http/feeds.js'
 import { RevWatcher } from './http/rev.js'
+import { websubRoutes } from './http/websub.js'
+import { discoverHub, fetchTransport, HubPublisher, isPublicUrl, Subscriber } from './websub/index.js'
+import type { Fetcher } from './fetch/index.js'
 import type { RefreshResult } from './refresh.js'
-import { previewSource } from './preview.js'
+import { previewSource, suggestSource } from './preview.js'
 import { renderOpml } from './render/opml.js'
 import { opmlToConfig } from './opml.js'
 
@@ -80,7 +84,7 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stdou
       case 'preview':
         return await preview(options, io, log)
       case 'suggest':
-        throw new AppError('suggest: page sources are not built yet (issue "Regional portals without feeds"); feed sources need no selectors')
+        return await suggest(rest, options, io)
       case 'opml':
         return await opml(rest, options, io)
       case undefined:
@@ -130,6 +134,7 @@ interface Runtime {
   scheduler: Scheduler
   rev: RevWatcher
   leases: Leases
+  fetcher: Fetcher
 }
 
 async function runtime(options: Options, log: Logger): Promise<Runtime> {
@@ -138,25 +143,34 @@ async function runtime(options: Options, log: Logger): Promise<Runtime> {
   const metrics = new Metrics({ defaultMetrics: true })
   const rev = new RevWatcher(store, log)
   const leases = await openLeases(store.location)
+  const fetcher = createFetcher()
+  // Our hub hears of a change once this process serves it (rev refreshed), so its fetch gets the new items.
+  const publisher = config.site.websubHub
+    ? new HubPublisher(config, { transport: fetchTransport(), log, topics: (category) => feedTopics(config.site.url.replace(/\/+$/, ''), category) })
+    : undefined
   const scheduler = new Scheduler(config, {
     leases,
     store,
-    fetcher: createFetcher(),
+    fetcher,
     now: () => new Date(),
     log,
     metrics,
-    onResult: () => void rev.refresh(),
+    onResult: (result) => void rev.refresh().then(() => publisher?.changed(result)),
   })
-  return { config, store, metrics, scheduler, rev, leases }
+  return { config, store, metrics, scheduler, rev, leases, fetcher }
 }
 
 async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Logger): Promise<number> {
   const rt = await runtime(options, log)
   let server: Server | undefined
+  // A pushed update is polled at once, so subscribing needs the scheduler in this process, and a public site.url hubs can reach.
+  const subscriber =
+    mode === 'start' && isPublicUrl(rt.config.site.url)
+      ? new Subscriber(rt.config, { transport: fetchTransport(), discover: discoverHub(rt.fetcher, () => new Date()), onContent: (source) => void rt.scheduler.poll(source), now: () => new Date(), log })
+      : undefined
   if (mode !== 'worker') {
     await rt.rev.start()
-    const app = createApp({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log })
-    server = createServer(app)
+    server = createServer(createHandler({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log }, subscriber && websubRoutes(subscriber)))
     await new Promise<void>((resolve, reject) => {
       server!.once('error', (e) => reject(new AppError(`web: cannot listen on port ${options.port}: ${errorMessage(e)}`, { cause: e })))
       server!.listen(options.port, resolve)
@@ -168,6 +182,7 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
     await rt.scheduler.start()
     log.info({ sources: rt.config.sources.length }, `feedloom ${mode}: scheduler started`)
   }
+  void subscriber?.start()
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)
@@ -175,6 +190,7 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
   })
   log.info('shutting down')
   server?.close()
+  subscriber?.stop()
   await rt.scheduler.stop()
   rt.rev.stop()
   await rt.leases.close()
@@ -252,6 +268,18 @@ async function preview(options: Options, io: CliIo, log: Logger): Promise<number
   const [source] = pickSources(config, options.sources)
   const result = await previewSource(source, { fetcher: createFetcher(), now: new Date(), log })
   io.stdout.write(result)
+  return 0
+}
+
+/** Zone `suggest` reads dates in when no config is at hand: the config's own default (SPEC §2). */
+const SUGGEST_DEFAULT_ZONE = 'Asia/Shanghai'
+
+async function suggest(args: string[], options: Options, io: CliIo): Promise<number> {
+  const [url] = args
+  if (!url) throw new AppError('suggest: give the URL of a list page (feedloom suggest https://…)')
+  // The operator's zone when their config loads; suggest works without one too.
+  const zone = await loadConfig(options.config).then((c) => c.defaults.timezone, () => SUGGEST_DEFAULT_ZONE)
+  io.stdout.write(await suggestSource(url, { fetcher: createFetcher(), now: new Date(), zone }))
   return 0
 }
 

@@ -1,15 +1,34 @@
+import type { RequestListener } from 'node:http'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { AppError, errorMessage } from '../errors.js'
-import { createContext, type AppDeps } from './context.js'
-import { feedRoutes } from './feeds.js'
+import { createContext, type AppDeps, type HttpContext } from './context.js'
+import { feedRoutes, serveCachedFeed } from './feeds.js'
 import { pageRoutes } from './pages-routes.js'
+import { widgetRoutes } from './widget.js'
 
 export type { AppDeps } from './context.js'
 export { FEED_CACHE_CONTROL } from './feeds.js'
 
-/** The Express app: shared middleware, then one route module per area, then errors. */
-export function createApp(deps: AppDeps): express.Express {
+/**
+ * What the server runs: hot feeds answered from the render cache by a plain node:http listener
+ * (Express's routing and middleware cost more than the rest of such a request), everything else,
+ * and every cache miss, by the Express app over the same context and the same `send`.
+ */
+export function createHandler(deps: AppDeps, mount?: (app: express.Express, ctx: HttpContext) => void): RequestListener {
   const ctx = createContext(deps)
+  const app = buildApp(ctx, mount)
+  return (req, res) => {
+    if (!serveCachedFeed(ctx, req, res)) app(req, res)
+  }
+}
+
+/** The Express app alone: shared middleware, then one route module per area, then errors. */
+export function createApp(deps: AppDeps, mount?: (app: express.Express, ctx: HttpContext) => void): express.Express {
+  return buildApp(createContext(deps), mount)
+}
+
+/** `mount` adds routes that need the process's other parts (the WebSub callback) before the 404. */
+function buildApp(ctx: HttpContext, mount?: (app: express.Express, ctx: HttpContext) => void): express.Express {
   const { metrics, log } = ctx
   const app = express()
   app.disable('x-powered-by')
@@ -24,6 +43,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   feedRoutes(app, ctx)
   pageRoutes(app, ctx)
+  widgetRoutes(app, ctx)
+  mount?.(app, ctx)
 
   app.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store')

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { Config } from '../model.js'
 import type { Store } from '../store/index.js'
 import type { Metrics } from '../metrics.js'
@@ -6,6 +6,7 @@ import type { Logger } from '../log.js'
 import { chooseEncoding, isNotModified, RETAINED_304_HEADERS } from './conditional.js'
 import { Rendered, RenderCache } from './cache.js'
 import type { RevWatcher } from './rev.js'
+import { ListCache, type ListReader } from '../query/index.js'
 
 export interface AppDeps {
   config: Config
@@ -20,8 +21,12 @@ export interface AppDeps {
 export interface HttpContext extends Required<AppDeps> {
   /** Render once per (key, store revision); concurrent misses share one render. */
   cached(key: string, render: () => Promise<Rendered>): Promise<Rendered>
+  /** The rendering cached for `key` at the current revision, if any: one map lookup, nothing else. */
+  peek(key: string): Rendered | undefined
   /** The public base URL, without a trailing slash. */
   base: string
+  /** Source item lists, re-read from the store only for sources that changed. */
+  lists: ListReader
 }
 
 export function createContext(deps: AppDeps): HttpContext {
@@ -32,6 +37,7 @@ export function createContext(deps: AppDeps): HttpContext {
     ...deps,
     now: deps.now ?? (() => new Date()),
     base: deps.config.site.url.replace(/\/+$/, ''),
+    lists: new ListCache(deps.store),
     async cached(key, render) {
       const full = `${key}|${rev.current}`
       const hit = cache.get(full)
@@ -44,33 +50,47 @@ export function createContext(deps: AppDeps): HttpContext {
       }
       return job
     },
+    peek(key) {
+      return cache.get(`${key}|${rev.current}`)
+    },
   }
 }
 
 /** Headers a 304 keeps besides RETAINED_304_HEADERS: security and CORS apply to it too. */
 const ALSO_ON_304 = new Set(['x-content-type-options', 'access-control-allow-origin'])
+const KEPT_ON_304 = new Set<string>([...RETAINED_304_HEADERS, ...ALSO_ON_304])
 
-/** Writes a cached rendering with validators, 304s, compression and HEAD, without copying bytes. */
-export function send(req: Request, res: Response, rendered: Rendered, cacheControl: string): void {
-  res.setHeader('ETag', rendered.etag)
-  if (rendered.lastModified) res.setHeader('Last-Modified', rendered.lastModified)
-  res.setHeader('Cache-Control', cacheControl)
-  res.setHeader('Vary', 'Accept-Encoding')
-  if (isNotModified({ ifNoneMatch: req.headers['if-none-match'], ifModifiedSince: req.headers['if-modified-since'] }, rendered.etag, rendered.lastModified)) {
-    for (const name of res.getHeaderNames()) {
-      if (!(RETAINED_304_HEADERS as readonly string[]).includes(name) && !ALSO_ON_304.has(name)) res.removeHeader(name)
-    }
-    res.status(304).end()
+/**
+ * Writes a cached rendering with validators, 304s, compression and HEAD, without copying bytes.
+ * Takes plain node:http objects, so Express routes and the fast path of `app.ts` answer with the
+ * same code; `headers` are added to whatever the caller already set on `res`.
+ */
+export function send(req: IncomingMessage, res: ServerResponse, rendered: Rendered, cacheControl: string, headers: OutgoingHttpHeaders = {}): void {
+  const browser = rendered.forBrowsers && isBrowserNavigation(req.headers.accept) ? rendered.forBrowsers : undefined
+  const etag = browser?.etag ?? rendered.etag
+  const validators: OutgoingHttpHeaders = { ETag: etag, 'Cache-Control': cacheControl, Vary: rendered.forBrowsers ? 'Accept, Accept-Encoding' : 'Accept-Encoding' }
+  if (rendered.lastModified) validators['Last-Modified'] = rendered.lastModified
+  if (isNotModified({ ifNoneMatch: req.headers['if-none-match'], ifModifiedSince: req.headers['if-modified-since'] }, etag, rendered.lastModified)) {
+    for (const name of res.getHeaderNames()) if (!KEPT_ON_304.has(name)) res.removeHeader(name)
+    for (const name of Object.keys(headers)) if (KEPT_ON_304.has(name.toLowerCase())) validators[name] = headers[name]
+    res.writeHead(304, validators).end()
     return
   }
   const coding = chooseEncoding(req.headers['accept-encoding'])
   const body = rendered.encoded(coding)
-  res.setHeader('Content-Type', rendered.contentType)
-  if (coding !== 'identity') res.setHeader('Content-Encoding', coding)
-  res.setHeader('Content-Length', body.length)
-  res.status(200)
+  const all: OutgoingHttpHeaders = { ...headers, ...validators, 'Content-Type': browser?.contentType ?? rendered.contentType, 'Content-Length': body.length }
+  if (coding !== 'identity') all['Content-Encoding'] = coding
+  res.writeHead(200, all)
   if (req.method === 'HEAD') res.end()
   else res.end(body)
+}
+
+/**
+ * A browser opening a page asks for `text/html` first; feed readers ask for feed types (some list
+ * `text/html` too, at a low weight). Only the former gets the browser representation.
+ */
+export function isBrowserNavigation(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('text/html') && !/application\/(rss|atom)\+xml/.test(accept)
 }
 
 export { Rendered }

@@ -1,58 +1,102 @@
+import { readFileSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { parse as parseQueryString } from 'node:querystring'
 import type { Express } from 'express'
 import type { FeedView } from '../model.js'
 import { AppError } from '../errors.js'
-import { loadView, newestTime, parseViewQuery, type ViewQuery } from '../query/index.js'
+import { convertViewText, DEFAULT_LIMIT, encodeCursor, loadPage, newestTime, parseViewQuery, type ViewQuery } from '../query/index.js'
 import { renderRss } from '../render/rss.js'
 import { renderAtom } from '../render/atom.js'
 import { renderJsonFeed } from '../render/jsonfeed.js'
 import { renderOpml } from '../render/opml.js'
 import { Rendered, send, type HttpContext } from './context.js'
 
+/** RSS and Atom go to browsers as generic XML, the type under which they apply the feed's XSL. */
+const XML_FOR_BROWSERS = 'application/xml; charset=utf-8'
 const FORMATS = {
-  rss: { type: 'application/rss+xml; charset=utf-8', render: renderRss },
-  atom: { type: 'application/atom+xml; charset=utf-8', render: renderAtom },
-  json: { type: 'application/feed+json; charset=utf-8', render: renderJsonFeed },
+  rss: { type: 'application/rss+xml; charset=utf-8', render: renderRss, browserType: XML_FOR_BROWSERS },
+  atom: { type: 'application/atom+xml; charset=utf-8', render: renderAtom, browserType: XML_FOR_BROWSERS },
+  json: { type: 'application/feed+json; charset=utf-8', render: renderJsonFeed, browserType: undefined },
 } as const
 type Format = keyof typeof FORMATS
 
 /** SPEC §3: readers may poll every minute; caches may serve a stale copy while they revalidate. */
 export const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300'
 export const PAGE_CACHE_CONTROL = 'public, max-age=60'
+/** The feed stylesheet changes only with a deploy; an hour keeps browsers from asking on every feed view. */
+export const STYLESHEET_CACHE_CONTROL = 'public, max-age=3600'
+/** Where browsers fetch the XSL that turns RSS and Atom into a page (issue 4 point 5). */
+export const STYLESHEET_PATH = '/feed.xsl'
+const STYLESHEET_FILE = new URL('../../templates/feed.xsl', import.meta.url)
+/** Feeds are read by scripts on any origin (SPEC §3); `nosniff` keeps browsers from guessing types. */
+const FEED_HEADERS = { 'Access-Control-Allow-Origin': '*', 'X-Content-Type-Options': 'nosniff' } as const
+/** The route label the fast path counts under, the same as the Express route's. */
+export const FEED_ROUTE = '/feeds/:file'
 /** Query parameters that change a feed; any other is ignored and does not split the cache. */
-const VIEW_PARAMS = ['limit', 'source', 'q', 'exclude'] as const
+const VIEW_PARAMS = ['limit', 'source', 'q', 'exclude', 'variant', 'before'] as const
+const FEED_FILE = /^([A-Za-z0-9_-]+)\.(rss|atom|json)$/
 
-/** `/feeds/{category}.{rss,atom,json}` and `/feeds.opml`. */
+/** The render-cache key of a feed request: the same from Express's parsed query and from the fast path's. */
+export function feedKey(category: string, format: string, query: Record<string, unknown>): string {
+  return `feed:${category}.${format}?${canonicalQuery(query)}`
+}
+
+/**
+ * Answers a GET/HEAD for a feed that is already rendered at the current revision, straight from
+ * the render cache with every header the Express route sends; false when it is not (an unknown
+ * path, a miss, a bad parameter), and Express handles the request. A hot feed costs one map lookup.
+ */
+export function serveCachedFeed(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): boolean {
+  const url = req.url
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || url === undefined || !url.startsWith('/feeds/')) return false
+  const mark = url.indexOf('?')
+  const match = FEED_FILE.exec(url.slice('/feeds/'.length, mark < 0 ? undefined : mark))
+  if (!match) return false
+  const rendered = ctx.peek(feedKey(match[1], match[2], mark < 0 ? {} : parseQueryString(url.slice(mark + 1))))
+  if (!rendered) return false
+  send(req, res, rendered, FEED_CACHE_CONTROL, FEED_HEADERS)
+  ctx.metrics.httpRequests.inc({ route: FEED_ROUTE, status: String(res.statusCode) })
+  return true
+}
+
+/** `/feeds/{category}.{rss,atom,json}`, `/feeds.opml` and the feed stylesheet. */
 export function feedRoutes(app: Express, ctx: HttpContext): void {
   const { config, store, rev, base } = ctx
+  const stylesheet = new Rendered(readFileSync(STYLESHEET_FILE), 'text/xsl; charset=utf-8')
 
-  app.get('/feeds/:file', async (req, res) => {
-    const match = /^([A-Za-z0-9_-]+)\.(rss|atom|json)$/.exec(req.params.file)
+  app.get(FEED_ROUTE, async (req, res) => {
+    const match = FEED_FILE.exec(req.params.file)
     if (!match) throw new AppError(`no such feed "${req.params.file}" (use {category}.rss, .atom or .json)`, { status: 404 })
     const [, category, format] = match as unknown as [string, string, Format]
     const query = parseViewQuery(category, req.query, config)
-    const rendered = await ctx.cached(`feed:${category}.${format}?${canonicalQuery(req.query)}`, async () => {
+    const rendered = await ctx.cached(feedKey(category, format, req.query), async () => {
       const view = await feedView(query, format)
-      return new Rendered(FORMATS[format].render(view), FORMATS[format].type, new Date(view.updated))
+      const { render, type, browserType } = FORMATS[format]
+      return new Rendered(render(view), type, new Date(view.updated), browserType)
     })
-    res.setHeader('Access-Control-Allow-Origin', '*')
-    send(req, res, rendered, FEED_CACHE_CONTROL)
+    send(req, res, rendered, FEED_CACHE_CONTROL, FEED_HEADERS)
   })
 
   async function feedView(query: ViewQuery, format: Format): Promise<FeedView> {
-    const items = await loadView(store, config, query)
-    const qs = canonicalQuery({ limit: query.limit, source: query.sources?.join(','), q: query.q, exclude: query.exclude }, true)
-    const url = (ext: string) => `${base}/feeds/${query.category}.${ext}${qs}`
+    const { items, next } = await loadPage(store, config, query, ctx.lists)
+    const params = { limit: query.limit, source: query.sources?.join(','), q: query.q, exclude: query.exclude, variant: query.variant }
+    const url = (ext: string, before?: string) => `${base}/feeds/${query.category}.${ext}${canonicalQuery({ ...params, before }, true)}`
     const category = query.category === 'all' ? { key: 'all', title: config.site.title, description: config.site.description } : { key: query.category, ...config.categories[query.category] }
-    return {
+    const view: FeedView = {
       site: config.site,
       disclaimer: config.disclaimer,
       category,
-      selfUrl: url(format),
+      selfUrl: url(format, query.before && encodeCursor(query.before)),
       formats: { rss: url('rss'), atom: url('atom'), json: url('json'), html: query.category === 'all' ? `${base}/` : `${base}/c/${query.category}` },
       items,
       updated: newestTime(items) ?? revisionTime(rev.current) ?? ctx.now().toISOString(),
+      stylesheet: format === 'json' ? undefined : STYLESHEET_PATH,
     }
+    if (next || query.before) view.pages = { next: next && url(format, encodeCursor(next)), first: query.before && url(format) }
+    return query.variant ? convertViewText(view, query.variant) : view
   }
+
+  app.get(STYLESHEET_PATH, (req, res) => send(req, res, stylesheet, STYLESHEET_CACHE_CONTROL))
 
   app.get('/feeds.opml', async (req, res) => {
     const rendered = await ctx.cached('opml', async () => {
@@ -70,6 +114,11 @@ export function feedRoutes(app: Express, ctx: HttpContext): void {
   })
 }
 
+/** The URLs of a category's feeds without parameters: the WebSub topics the hub is told about. */
+export function feedTopics(base: string, category: string): string[] {
+  return (Object.keys(FORMATS) as Format[]).map((format) => `${base}/feeds/${category}.${format}`)
+}
+
 /** Revisions are `${ms}-${random}`: an empty feed is as new as the last change to the store. */
 function revisionTime(revision: string): string | undefined {
   const ms = Number(revision.split('-')[0])
@@ -77,13 +126,13 @@ function revisionTime(revision: string): string | undefined {
 }
 
 /** The view-changing parameters in a fixed order, so `?a&b` and `?b&a` share a cache entry. */
-function canonicalQuery(query: Record<string, unknown>, withMark = false): string {
+export function canonicalQuery(query: Record<string, unknown>, withMark = false): string {
   const parts: string[] = []
   for (const name of VIEW_PARAMS) {
     let value = query[name]
     if (value === undefined) continue
     if (Array.isArray(value)) value = value.join(',')
-    if (name === 'limit' && withMark && value === 50) continue
+    if (name === 'limit' && withMark && value === DEFAULT_LIMIT) continue
     parts.push(`${name}=${encodeURIComponent(String(value))}`)
   }
   if (!parts.length) return ''

@@ -1,6 +1,15 @@
 import type { AlsoReported, Cluster, Config, Entry, PublishedItem, SourceConfig, SourceRef } from '../model.js'
 import { HttpError } from '../errors.js'
 import type { ItemRef, Store } from '../store/index.js'
+import { VARIANTS, type Variant } from '../variant/index.js'
+import { compareRefs, cursorRef, decodeCursor, type Cursor } from './cursor.js'
+import { mergeHeads } from './merge.js'
+import type { ListReader } from './lists.js'
+import { convertItem } from './variant.js'
+
+export { decodeCursor, encodeCursor, type Cursor } from './cursor.js'
+export { convertItem, convertViewText } from './variant.js'
+export { ListCache, type ListReader } from './lists.js'
 
 /** SPEC §3: `limit` is 1–200, 50 by default. */
 export const DEFAULT_LIMIT = 50
@@ -14,6 +23,10 @@ export interface ViewQuery {
   sources?: string[]
   q?: string
   exclude?: string
+  /** Script to convert every text to (SPEC §3 `variant=`). */
+  variant?: Variant
+  /** Start strictly after this position: the `before=` cursor of an older page (RFC 5005 §3). */
+  before?: Cursor
 }
 
 /** The query parameters every feed and widget route takes. Throws HttpError 400 naming the parameter. */
@@ -41,6 +54,13 @@ export function parseViewQuery(category: string, params: Record<string, unknown>
     if (word.length > MAX_WORD_LENGTH) throw new HttpError(400, `${name}: longer than ${MAX_WORD_LENGTH} characters`)
     query[name] = word.trim()
   }
+  const variant = single(params, 'variant')
+  if (variant !== undefined) {
+    if (!(VARIANTS as readonly string[]).includes(variant)) throw new HttpError(400, `variant: must be ${VARIANTS.join(' or ')}, got "${variant.slice(0, MAX_WORD_LENGTH)}"`)
+    query.variant = variant as Variant
+  }
+  const before = single(params, 'before')
+  if (before !== undefined) query.before = decodeCursor(before)
   return query
 }
 
@@ -62,50 +82,97 @@ export function sourcesOf(config: Config, query: Pick<ViewQuery, 'category' | 's
 
 /** How many item records to load per round while filling a page: enough for one round in the common case. */
 const BATCH_FACTOR = 2
+const MIN_BATCH = 20
+
+export interface ViewPage {
+  /** Newest first, by the position of each story's newest item in the view. */
+  items: PublishedItem[]
+  /** Where the next (older) page starts, when there may be one. */
+  next?: Cursor
+}
+
+/** A category view's first `limit` published items: {@link loadPage} without the paging cursor. */
+export async function loadView(store: Store, config: Config, query: ViewQuery, lists: ListReader = store): Promise<PublishedItem[]> {
+  return (await loadPage(store, config, query, lists)).items
+}
 
 /**
- * A category view: its sources' lists merged newest first, items loaded in batches until `limit`
- * published items are found, clusters collapsed to one item each (published under the cluster id,
- * shown from the member that published first), `q`/`exclude` applied.
+ * One page of a category view: its sources' lists merged newest first (from their heads only),
+ * items loaded in batches until `limit` published items are found, clusters collapsed to one item
+ * each (published under the cluster id, shown from the member that published first), `q`/`exclude`
+ * applied, text converted to `variant`. Lists come from `lists` (a {@link ListCache} in the web
+ * process), so only the heads of each are merged and only changed ones are read.
+ *
+ * A story stands at the position of its newest member in the view, and is skipped wherever an
+ * older member turns up: so every story is on exactly one page, and the `next` cursor (the last
+ * position this page consumed) neither repeats nor skips one, however clusters collapse.
  */
-export async function loadView(store: Store, config: Config, query: ViewQuery): Promise<PublishedItem[]> {
+export async function loadPage(store: Store, config: Config, query: ViewQuery, lists: ListReader = store): Promise<ViewPage> {
   const sources = sourcesOf(config, query)
   const byId = new Map(config.sources.map((s) => [s.id, s]))
-  const refs = mergeLists(await store.getLists(sources.map((s) => s.id)))
+  const refs = mergeHeads(await lists.getLists(sources.map((s) => s.id)), query.before && cursorRef(query.before))
   const inView = new Set(sources.map((s) => s.id))
   const seenClusters = new Set<string>()
   const out: PublishedItem[] = []
   const q = query.q?.toLowerCase()
   const exclude = query.exclude?.toLowerCase()
+  const batchSize = Math.max(query.limit * BATCH_FACTOR, MIN_BATCH)
+  let last: ItemRef | undefined
 
-  for (let start = 0; start < refs.length && out.length < query.limit; ) {
-    const batch = refs.slice(start, start + Math.max(query.limit * BATCH_FACTOR, 20))
-    start += batch.length
-    const items = (await store.getItems(batch.map((r) => r[0]))).filter((e): e is Entry => !!e)
-    const clustered = items.filter((e) => !seenClusters.has(e.clusterId))
-    const clusters = await loadClusters(store, clustered)
-    for (const item of clustered) {
-      if (seenClusters.has(item.clusterId) || out.length >= query.limit) continue
+  for (let batch = take(refs, batchSize); batch.length > 0; batch = take(refs, batchSize)) {
+    const items = await store.getItems(batch.map((r) => r[0]))
+    const present = items.filter((e): e is Entry => !!e && !seenClusters.has(e.clusterId))
+    const clusters = await loadClusters(store, present)
+    for (const [index, ref] of batch.entries()) {
+      const item = items[index]
+      if (out.length >= query.limit) return { items: out, next: last && { publishedMs: last[1], id: last[0] } }
+      last = ref
+      if (!item || seenClusters.has(item.clusterId)) continue
+      const members = (clusters.get(item.clusterId) ?? [item]).filter((m) => inView.has(m.sourceId) && byId.has(m.sourceId))
+      // Shown at a newer member's position already, on this page or an earlier one.
+      if (members.some((m) => compareRefs(positionOf(m), ref) < 0)) continue
       seenClusters.add(item.clusterId)
-      const members = clusters.get(item.clusterId) ?? [item]
-      const candidates = members.filter((m) => inView.has(m.sourceId) && byId.has(m.sourceId))
-      const representative = earliest(candidates.length ? candidates : [item])
-      if (q && !contains(representative, q)) continue
-      if (exclude && contains(representative, exclude)) continue
+      const all = clusters.get(item.clusterId) ?? [item]
+      const representative = earliest(members.length ? members : [item])
       const source = byId.get(representative.sourceId)!
-      out.push({
+      let published: PublishedItem = {
         id: item.clusterId,
         entry: representative,
         source: sourceRef(source),
         content: source.content,
-        alsoReportedBy: members
+        alsoReportedBy: all
           .filter((m) => m !== representative && byId.has(m.sourceId))
           .sort(byPublished)
           .map((m): AlsoReported => ({ sourceId: m.sourceId, sourceTitle: byId.get(m.sourceId)!.title, title: m.title, url: m.url, published: m.published })),
-      })
+      }
+      if (query.variant) published = convertItem(published, query.variant)
+      const shown = [representative, published.entry]
+      if (q && !shown.some((e) => contains(e, q))) continue
+      if (exclude && shown.some((e) => contains(e, exclude))) continue
+      out.push(published)
+    }
+    if (out.length >= query.limit) {
+      // The page is full at the end of a batch: there is a next page only if anything is left.
+      const more = take(refs, 1)
+      return { items: out, next: more.length > 0 && last ? { publishedMs: last[1], id: last[0] } : undefined }
     }
   }
-  return out.sort((a, b) => Date.parse(b.entry.published) - Date.parse(a.entry.published) || (a.id < b.id ? -1 : 1))
+  return { items: out }
+}
+
+function take(refs: Iterator<ItemRef>, n: number): ItemRef[] {
+  const out: ItemRef[] = []
+  while (out.length < n) {
+    const next = refs.next()
+    if (next.done) break
+    out.push(next.value)
+  }
+  return out
+}
+
+/** An entry's place in its source's list, as retention writes it. */
+function positionOf(entry: Entry): ItemRef {
+  return [entry.id, Date.parse(entry.published)]
 }
 
 /** Members of every multi-item cluster among `items`, loaded in two batched reads. */
@@ -122,9 +189,9 @@ async function loadClusters(store: Store, items: Entry[]): Promise<Map<string, E
   return out
 }
 
-/** Merge of lists that are each newest first. */
+/** Merge of lists that are each newest first (all of it; views read only the heads with {@link mergeHeads}). */
 export function mergeLists(lists: ItemRef[][]): ItemRef[] {
-  return lists.flat().sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+  return [...mergeHeads(lists)]
 }
 
 function byPublished(a: Entry, b: Entry): number {

@@ -13,6 +13,7 @@ import {
   absoluteUrl,
   attachments,
   feedDescription,
+  feedLinks,
   feedTitle,
   feedUpdated,
   GENERATOR,
@@ -29,6 +30,7 @@ const ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">'
 const ENTRY_END = '</entry>'
 /** `feed` indents with four spaces; an entry's children sit two levels deep. */
 const CHILD_INDENT = '\n        '
+const FEED_CHILD_INDENT = '\n    '
 
 /** RFC 4287 §4.2 `atomLanguageTag` as in Appendix B: anything else would fail validation. */
 const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/
@@ -95,6 +97,20 @@ function spliceEntries(xml: string, items: PublishedItem[]): string {
     .join(ENTRY_END)
 }
 
+/**
+ * Adds the hub and paging links after the feed's self link, by position before
+ * {@link XmlSlots.fill} (the self link is the first `rel="self"` in a document of placeholders).
+ */
+function withFeedLinks(xml: string, view: FeedView): string {
+  const links = feedLinks(view)
+  if (links.length === 0) return xml
+  const at = xml.indexOf('<link rel="self"')
+  const end = at < 0 ? -1 : xml.indexOf('/>', at) + 2
+  if (end < 2) throw new AppError('render: feed wrote no Atom self link')
+  const added = links.map((link) => FEED_CHILD_INDENT + xmlElement('link', { rel: link.rel, href: link.href })).join('')
+  return xml.slice(0, end) + added + xml.slice(end)
+}
+
 function withLanguage(xml: string, language: string): string {
   if (!LANGUAGE_TAG.test(language)) return xml
   if (!xml.includes(ATOM_ROOT)) throw new AppError('render: feed wrote no Atom root element')
@@ -115,7 +131,8 @@ export function renderAtom(view: FeedView): string {
     copyright: slots.put(rightsText(view.disclaimer)),
     // Every entry needs an author, its own or the feed's (RFC 4287 §4.1.2); the site vouches for all.
     author: { name: slots.put(view.site.title), link: site },
+    stylesheet: view.stylesheet === undefined ? undefined : slots.put(view.stylesheet),
   })
   for (const item of view.items) feed.addItem(atomEntry(item, view, slots))
-  return slots.fill(spliceEntries(withLanguage(feed.atom1(), view.site.language), view.items))
+  return slots.fill(spliceEntries(withFeedLinks(withLanguage(feed.atom1(), view.site.language), view), view.items))
 }

@@ -13,9 +13,10 @@ interface FooterWords {
   contact: string
 }
 
-/** Footer wording per language; Chinese for every `zh*` site (zh-CN, zh-TW, zh-Hant…). */
-const WORDS: Record<'zh' | 'en', FooterWords> = {
+/** Footer wording per language: traditional script for Taiwan, Hong Kong, Macau and `zh-Hant`, simplified for other `zh*`. */
+const WORDS: Record<'zh' | 'zhHant' | 'en', FooterWords> = {
   zh: { source: '来源：', original: '原文链接', alsoReportedBy: '亦见于：', listSeparator: '、', contact: '联系：' },
+  zhHant: { source: '來源：', original: '原文連結', alsoReportedBy: '亦見於：', listSeparator: '、', contact: '聯繫：' },
   en: { source: 'Source: ', original: 'Original article', alsoReportedBy: 'Also reported by: ', listSeparator: ', ', contact: 'Contact: ' },
 }
 
@@ -37,8 +38,15 @@ function linked(text: string, url: string | undefined): string {
   return href === undefined ? escapeHtml(text) : `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
 }
 
+const TRADITIONAL = /^zh-(hant|tw|hk|mo)\b/i
+
+function footerWords(lang: string): FooterWords {
+  if (TRADITIONAL.test(lang)) return WORDS.zhHant
+  return lang.toLowerCase().startsWith('zh') ? WORDS.zh : WORDS.en
+}
+
 export function footerHtml(item: PublishedItem, disclaimer: Disclaimer, lang: string): string {
-  const words = lang.toLowerCase().startsWith('zh') ? WORDS.zh : WORDS.en
+  const words = footerWords(lang)
   const parts = [words.source + escapeHtml(item.entry.origin ?? item.source.title)]
   const original = webHref(item.entry.url)
   if (original !== undefined) parts.push(linked(words.original, original))

@@ -5,7 +5,7 @@
 import type { FeedView, PublishedItem } from '../model.js'
 import { itemContentHtml } from './footer.js'
 import { publishedId } from './ids.js'
-import { absoluteUrl, attachments, feedDescription, feedTitle, itemDates, itemLink, itemSummary, nonEmpty, siteUrl } from './view.js'
+import { absoluteUrl, attachments, feedDescription, feedLinks, feedTitle, itemDates, itemLink, itemSummary, nonEmpty, siteUrl } from './view.js'
 import { xmlSafe } from './xml.js'
 
 export const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1'
@@ -51,14 +51,19 @@ function sameTextAsXml(_key: string, value: unknown): unknown {
 }
 
 export function renderJsonFeed(view: FeedView): string {
+  const links = feedLinks(view)
+  const hubs = links.filter((link) => link.rel === 'hub').map((link) => ({ type: 'WebSub', url: link.href }))
   const feed = {
     version: JSON_FEED_VERSION,
     title: feedTitle(view),
     home_page_url: siteUrl(view),
     feed_url: absoluteUrl(view.selfUrl),
+    // JSON Feed 1.1 "next_url": the older page, the same one RSS and Atom call rel="next".
+    next_url: links.find((link) => link.rel === 'next')?.href,
     description: feedDescription(view),
     language: view.site.language,
     authors: [{ name: view.site.title, url: siteUrl(view) }],
+    hubs: hubs.length > 0 ? hubs : undefined,
     _feedloom: { disclaimer: { text: view.disclaimer.text, contact: view.disclaimer.contact } },
     items: view.items.map((item) => jsonItem(item, view)),
   }

@@ -6,8 +6,9 @@ import { Feed, type Extension, type Item } from 'feed'
 import type { FeedView, PublishedItem } from '../model.js'
 import { itemContentHtml } from './footer.js'
 import { publishedId } from './ids.js'
-import { absoluteUrl, attachments, feedDescription, feedTitle, feedUpdated, GENERATOR, itemDates, itemLink, itemSummary, nonEmpty, rightsText, siteUrl } from './view.js'
-import { escapeHtml, XmlSlots } from './xml.js'
+import { AppError } from '../errors.js'
+import { absoluteUrl, attachments, feedDescription, feedLinks, feedTitle, feedUpdated, GENERATOR, itemDates, itemLink, itemSummary, nonEmpty, rightsText, siteUrl } from './view.js'
+import { escapeHtml, xmlElement, XmlSlots } from './xml.js'
 
 /** RSS `<author>` must be an email address (RSS 2.0 spec, "author"); names go to `dc:creator`. */
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/
@@ -48,6 +49,24 @@ function rssItem(item: PublishedItem, view: FeedView, slots: XmlSlots): Item {
   }
 }
 
+/** How `feed` ends the channel's `<atom:link rel="self">`; our other feed links go right after it. */
+const SELF_LINK_END = 'rel="self" type="application/rss+xml"/>'
+const CHANNEL_CHILD_INDENT = '\n        '
+
+/**
+ * Adds the hub and paging links as `atom:link`s beside the self link (the atom prefix is declared
+ * for it). Done by position before {@link XmlSlots.fill}, while the document holds no text of ours.
+ */
+function withFeedLinks(xml: string, view: FeedView): string {
+  const links = feedLinks(view)
+  if (links.length === 0) return xml
+  const at = xml.indexOf(SELF_LINK_END)
+  if (at < 0) throw new AppError('render: feed wrote no RSS atom:link rel="self"')
+  const end = at + SELF_LINK_END.length
+  const added = links.map((link) => CHANNEL_CHILD_INDENT + xmlElement('atom:link', { href: link.href, rel: link.rel })).join('')
+  return xml.slice(0, end) + added + xml.slice(end)
+}
+
 export function renderRss(view: FeedView): string {
   const slots = new XmlSlots()
   const feed = new Feed({
@@ -61,7 +80,8 @@ export function renderRss(view: FeedView): string {
     // Written as <atom:link rel="self"> with the atom namespace declared.
     feed: view.selfUrl,
     copyright: slots.put(rightsText(view.disclaimer)),
+    stylesheet: view.stylesheet === undefined ? undefined : slots.put(view.stylesheet),
   })
   for (const item of view.items) feed.addItem(rssItem(item, view, slots))
-  return slots.fill(feed.rss2())
+  return slots.fill(withFeedLinks(feed.rss2(), view))
 }

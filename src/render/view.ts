@@ -113,6 +113,29 @@ export function nonEmpty(values: string[]): string[] {
   return values.filter((value) => xmlSafe(value).trim() !== '')
 }
 
+export interface FeedLink {
+  rel: string
+  href: string
+}
+
+/**
+ * Feed-level links beyond `self` and `alternate`: the WebSub hub (WebSub §4), and RFC 5005 paging —
+ * `next` (§3) to the older page, mirrored as `prev-archive` (§4) for readers that follow archives,
+ * and `first` back to the subscription document on an older page.
+ */
+export function feedLinks(view: FeedView): FeedLink[] {
+  const links: FeedLink[] = []
+  const add = (rel: string, url: string | undefined) => {
+    const href = absoluteUrl(url)
+    if (href !== undefined) links.push({ rel, href })
+  }
+  add('hub', view.site.websubHub)
+  add('first', view.pages?.first)
+  add('next', view.pages?.next)
+  add('prev-archive', view.pages?.next)
+  return links
+}
+
 /** The plain-text summary to publish: the excerpt, except in `title` mode where no body text may appear. */
 export function itemSummary(item: PublishedItem): string | undefined {
   return item.content === 'title' || item.entry.excerpt === '' ? undefined : item.entry.excerpt

@@ -10,7 +10,10 @@ const [reprinted, summary, titleOnly, noLink] = view.items
 describe('footerHtml', () => {
   it.each([
     ['zh-CN', '来源：各界新聞網', '原文链接', '亦见于：安康市人民政府 · 要闻、汉滨新闻网', '联系：电话：029-00000000'],
-    ['zh-TW', '来源：各界新聞網', '原文链接', '亦见于：', '联系：'],
+    ['zh-TW', '來源：各界新聞網', '原文連結', '亦見於：', '聯繫：'],
+    ['zh-Hant', '來源：', '原文連結', '亦見於：', '聯繫：'],
+    ['zh-HK', '來源：', '原文連結', '亦見於：', '聯繫：'],
+    ['zh-Hans', '来源：', '原文链接', '亦见于：', '联系：'],
     ['zh', '来源：', '原文链接', '亦见于：', '联系：'],
     ['en', 'Source: 各界新聞網', 'Original article', 'Also reported by: 安康市人民政府 · 要闻, 汉滨新闻网', 'Contact: 电话：029-00000000'],
     ['en-US', 'Source: ', 'Original article', 'Also reported by: ', 'Contact: '],

@@ -4,18 +4,30 @@ import type { FeedView } from '../../src/model.js'
 import { renderAtom, renderJsonFeed, renderRss } from '../../src/render/index.js'
 import { xmlSafe } from '../../src/render/xml.js'
 import { assertWellFormedXml, atomSchematronErrors, jingAvailable, validateAtom, validateJsonFeed } from '../helpers/validate.js'
+import { rssLintErrors } from './rss-lint.js'
 import { itemWith, regionalView } from './views.js'
 
-/** Any Unicode: whole code points, or single UTF-16 units (lone surrogates included). */
+/** Pieces that break naive XML, HTML and JSON writers, mixed with ordinary text by {@link markupText}. */
+const MARKUP = ['<', '>', '&', '&amp;', '&#0;', ']]>', '<![CDATA[', '<!--', '-->', '<?xml-stylesheet?>', '"', "'", '<script>alert(1)</script>', '<b onclick="x">', '\u0000', '\u0008', '\u001b', '\u0085', '\ufffe', '\ud800', '\u2028', '\r\n', '\t', 'a@b.cn', '新闻']
+
+/** Any Unicode: whole code points, or single UTF-16 units (lone surrogates included), or markup and controls mixed in. */
 const anyText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)), maxLength: 40 }),
+  fc.array(fc.oneof(fc.constantFrom(...MARKUP), fc.string({ maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join('')),
 )
 
 const itemText = fc.record({ title: anyText, html: anyText, excerpt: anyText, category: anyText, author: anyText, origin: anyText })
 type ItemText = typeof itemText extends fc.Arbitrary<infer T> ? T : never
 
-const base = regionalView()
+const regional = regionalView()
+/** With a hub, paging links and the stylesheet, so every feed-level addition is exercised too. */
+const base: FeedView = {
+  ...regional,
+  site: { ...regional.site, websubHub: 'https://hub.example.net/' },
+  pages: { next: 'https://news.example.org/feeds/local.rss?before=MTIzOmFi', first: 'https://news.example.org/feeds/local.rss' },
+  stylesheet: '/feed.xsl',
+}
 
 /** A view whose items carry the generated strings in every field the renderers write. */
 function viewOf(texts: ItemText[]): FeedView {
@@ -45,7 +57,9 @@ describe('any Unicode in titles, content, categories, authors and origins', () =
     fc.assert(
       fc.property(fc.array(itemText, { minLength: 1, maxLength: 3 }), (texts) => {
         const view = viewOf(texts)
-        assertWellFormedXml(renderRss(view))
+        const rss = renderRss(view)
+        assertWellFormedXml(rss)
+        expect(rssLintErrors(rss)).toEqual([])
         const atom = renderAtom(view)
         assertWellFormedXml(atom)
         expect(atomSchematronErrors(atom)).toEqual([])

@@ -1,0 +1,46 @@
+/**
+ * One server under load, in its own process so the load generator never shares its event loop:
+ *   feedloom  the production handler (`createHandler`, fast path and all) over a filled store;
+ *             reports its port and the identity bytes and ETag of /feeds/all.rss
+ *   baseline  a plain node:http server answering those same bytes from memory
+ */
+import { createServer, type RequestListener } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createHandler } from '../src/http/app.js'
+import { RevWatcher } from '../src/http/rev.js'
+import { Metrics } from '../src/metrics.js'
+import { silentLogger } from '../src/log.js'
+import { benchConfig, fillStore } from './data.js'
+
+/** Hot feed: 20 sources, the default 50 items of `all`. */
+const HOT_SOURCES = 20
+const HOT_PER_SOURCE = 20
+
+async function listen(handler: RequestListener): Promise<number> {
+  const server = createServer(handler)
+  server.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
+const role = process.argv[2]
+if (role === 'feedloom') {
+  const store = await fillStore('memory://', HOT_SOURCES, HOT_PER_SOURCE)
+  const rev = new RevWatcher(store, silentLogger)
+  await rev.refresh()
+  const port = await listen(createHandler({ config: benchConfig(HOT_SOURCES), store, rev, metrics: new Metrics(), log: silentLogger }))
+  const res = await fetch(`http://127.0.0.1:${port}/feeds/all.rss`, { headers: { 'Accept-Encoding': 'identity' } })
+  const body = Buffer.from(await res.arrayBuffer())
+  process.send!({ port, body: body.toString('base64'), etag: res.headers.get('etag'), type: res.headers.get('content-type') })
+} else if (role === 'baseline') {
+  process.once('message', async (message: { body: string; type: string }) => {
+    const body = Buffer.from(message.body, 'base64')
+    const port = await listen((_req, res) => {
+      res.writeHead(200, { 'Content-Type': message.type, 'Content-Length': body.length })
+      res.end(body)
+    })
+    process.send!({ port })
+  })
+} else {
+  throw new Error(`bench/server: unknown role ${role}`)
+}

@@ -1,0 +1,18 @@
+import type { SourceConfig } from '../model.js'
+import type { Fetcher } from '../fetch/index.js'
+import { readEntries } from '../refresh.js'
+import type { Discovered } from './subscriber.js'
+
+/**
+ * WebSub discovery (§4): fetch the topic and read the hub it advertises (`RawFeed.hub`, from
+ * `<atom:link rel="hub">`, `<link rel="hub">` or JSON Feed `hubs`), through the same fetch, decode
+ * and parse stages a poll uses. Runs once per source at start and at each lease renewal.
+ */
+export function discoverHub(fetcher: Fetcher, now: () => Date): (source: SourceConfig) => Promise<Discovered | undefined> {
+  return async (source) => {
+    const fetched = await fetcher.fetch(source.url, {}, { sourceId: source.id })
+    if (fetched.kind !== 'ok') return undefined
+    const { raw } = await readEntries(source, fetched, now(), [])
+    return raw.hub ? { hub: raw.hub, topic: fetched.finalUrl } : undefined
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * A feedloom site as an operator runs it, for the reader and paging end-to-end tests: the e2e
+ * fixture feeds (GBK, Big5, Atom, JSON Feed, a home-page-link feed, a hostile one, a reprint pair)
+ * served on 127.0.0.1, polled once with `feedloom poll`, then served by the production handler.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { main } from '../../src/cli.js'
+import { loadConfig } from '../../src/config/index.js'
+import type { Config } from '../../src/model.js'
+import { createHandler } from '../../src/http/app.js'
+import { RevWatcher } from '../../src/http/rev.js'
+import { Metrics } from '../../src/metrics.js'
+import { silentLogger } from '../../src/log.js'
+import { openStore } from '../../src/store/index.js'
+import { captureIo, listen, startFeedServer, type Served } from '../helpers/servers.js'
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/e2e')
+export const DISCLAIMER = '以上文章仅代表作者个人观点，本网只是转载，如涉及作品内容、版权、稿酬问题，请及时联系我们。'
+export const CATEGORIES = ['all', 'national', 'international', 'local'] as const
+
+const FEEDS: [path: string, file: string, contentType: string, id: string, categories: string[], extra?: object][] = [
+  ['/people.xml', 'people-politics.gbk.xml', 'application/rss+xml', 'people', ['national']],
+  ['/chinanews.xml', 'chinanews-scroll.xml', 'application/rss+xml; charset=utf-8', 'chinanews', ['national']],
+  ['/county.xml', 'county-homepage-links.xml', 'application/rss+xml; charset=utf-8', 'county', ['local']],
+  ['/hk.xml', 'hk-news.big5.xml', 'text/xml; charset=big5', 'hk', ['international']],
+  ['/un.atom', 'un-news.atom', 'application/atom+xml; charset=utf-8', 'un', ['international'], { timezone: 'UTC' }],
+  ['/regional.json', 'regional.json', 'application/feed+json', 'regional', ['local']],
+  ['/hostile.xml', 'hostile.xml', 'application/rss+xml; charset=utf-8', 'hostile', ['local']],
+]
+
+export interface PolledSite {
+  /** http://127.0.0.1:PORT of feedloom itself. */
+  base: string
+  config: Config
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }>
+  close(): Promise<void>
+}
+
+export async function startPolledSite(site: { websubHub?: string } = {}): Promise<PolledSite> {
+  const files = new Map<string, Served>(FEEDS.map(([path, file, contentType]) => [path, { body: readFileSync(join(FIXTURES, file)), contentType }]))
+  const feeds = await startFeedServer(files)
+  const dir = mkdtempSync(join(tmpdir(), 'feedloom-readers-'))
+  const configPath = join(dir, 'feeds.config.json')
+  const storeUrl = `sqlite://${join(dir, 'store.sqlite')}`
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      site: { title: '陕南新闻聚合', url: 'https://news.example.org', language: 'zh-CN', description: '测试', ...site },
+      disclaimer: { text: DISCLAIMER, contact: '电话：029-00000000' },
+      defaults: { timezone: 'Asia/Shanghai', retentionDays: 3650 },
+      categories: { national: { title: '国内' }, international: { title: '国际' }, local: { title: '本地' } },
+      sources: FEEDS.map(([path, , , id, categories, extra]) => ({ id, title: `${id} title`, url: feeds.url + path, categories, homepage: `https://${id}.example/`, ...extra })),
+    }),
+  )
+  const io = captureIo()
+  const code = await main(['poll', '--config', configPath, '--store', storeUrl], io)
+  if (code !== 0) throw new Error(`polled-site: feedloom poll exited ${code}:\n${io.out()}${io.err()}`)
+  const config = await loadConfig(configPath)
+  const store = await openStore(storeUrl)
+  const rev = new RevWatcher(store, silentLogger)
+  await rev.refresh()
+  const web = await listen(createHandler({ config, store, rev, metrics: new Metrics(), log: silentLogger }))
+  return {
+    base: web.url,
+    config,
+    async get(path, headers = {}) {
+      const res = await fetch(web.url + path, { headers })
+      return { status: res.status, headers: res.headers, text: await res.text() }
+    },
+    async close() {
+      await web.close()
+      await store.close()
+      await feeds.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
