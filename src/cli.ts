@@ -166,7 +166,7 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
   // A pushed update is polled at once, so subscribing needs the scheduler in this process, and a public site.url hubs can reach.
   const subscriber =
     mode === 'start' && isPublicUrl(rt.config.site.url)
-      ? new Subscriber(rt.config, { transport: fetchTransport(), discover: discoverHub(rt.fetcher, () => new Date()), onContent: (source) => void rt.scheduler.poll(source), now: () => new Date(), log })
+      ? new Subscriber(rt.config, { transport: fetchTransport(), discover: discoverHub(rt.fetcher, () => new Date(), rt.store), onContent: (source) => void rt.scheduler.poll(source), now: () => new Date(), log })
       : undefined
   if (mode !== 'worker') {
     await rt.rev.start()

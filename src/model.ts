@@ -217,6 +217,9 @@ export interface SourceState {
   feedLink?: string
   encoding?: string
   lastNewItems?: number
+  /** WebSub hub the source advertises, and the URL its feed was last fetched from (the hub's topic). */
+  hub?: string
+  finalUrl?: string
 }
 
 export interface ClusterMember {

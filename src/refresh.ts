@@ -103,6 +103,8 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
       next.feedTitle = raw.title
       next.feedLink = raw.link
       next.encoding = decoded.encoding
+      next.hub = raw.hub
+      next.finalUrl = fetched.finalUrl
       next.lastNewItems = merged.newCount
 
       await deps.store.commit(

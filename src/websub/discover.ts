@@ -1,5 +1,6 @@
 import type { SourceConfig } from '../model.js'
 import type { Fetcher } from '../fetch/index.js'
+import type { Store } from '../store/index.js'
 import { readEntries } from '../refresh.js'
 import type { Discovered } from './subscriber.js'
 
@@ -8,8 +9,11 @@ import type { Discovered } from './subscriber.js'
  * `<atom:link rel="hub">`, `<link rel="hub">` or JSON Feed `hubs`), through the same fetch, decode
  * and parse stages a poll uses. Runs once per source at start and at each lease renewal.
  */
-export function discoverHub(fetcher: Fetcher, now: () => Date): (source: SourceConfig) => Promise<Discovered | undefined> {
+export function discoverHub(fetcher: Fetcher, now: () => Date, store?: Pick<Store, 'getState'>): (source: SourceConfig) => Promise<Discovered | undefined> {
   return async (source) => {
+    // A successful poll remembers the hub the feed advertises: no extra fetch needed.
+    const state = await store?.getState(source.id).catch(() => undefined)
+    if (state?.lastSuccess) return state.hub ? { hub: state.hub, topic: state.finalUrl ?? source.url } : undefined
     const fetched = await fetcher.fetch(source.url, {}, { sourceId: source.id })
     if (fetched.kind !== 'ok') return undefined
     const { raw } = await readEntries(source, fetched, now(), [])

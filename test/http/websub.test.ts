@@ -150,6 +150,23 @@ describe('discoverHub', () => {
       await feeds.close()
     }
   })
+
+  it('uses the hub a successful poll remembered, without fetching again', async () => {
+    const withHub = readFileSync(new URL('../fixtures/parse/regional-rss.xml', import.meta.url))
+    const feeds = await startFeedServer(new Map([['/hub.xml', { body: withHub, contentType: 'application/rss+xml; charset=utf-8' }]]))
+    try {
+      const store = await openStore('memory://')
+      const source = { ...configWith({ url: 'https://news.example.org' }).sources[0], url: `${feeds.url}/hub.xml` }
+      const { refreshSource } = await import('../../src/refresh.js')
+      await refreshSource(source, { store, fetcher: createFetcher(), now: () => new Date('2024-09-19T10:00:00Z'), log: silentLogger })
+      const fetchesAfterPoll = feeds.hits.get('/hub.xml')
+      const discover = discoverHub(createFetcher(), () => new Date('2024-09-19T10:00:00Z'), store)
+      expect(await discover(source)).toEqual({ hub: 'https://pubsubhubbub.appspot.com/', topic: `${feeds.url}/hub.xml` })
+      expect(feeds.hits.get('/hub.xml')).toBe(fetchesAfterPoll)
+    } finally {
+      await feeds.close()
+    }
+  })
 })
 
 describe('Subscriber over the callback route', () => {
