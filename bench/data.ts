@@ -1,6 +1,6 @@
 /**
  * Bench data in the shape of the regional corpus: items whose titles and bodies are lines of the
- * sample article in `../shared/corpora/regional/` (a real 各界新闻网 story), written to a real store
+ * sample article in `test/fixtures/normalize/regional/` (a real 各界新闻网 story), written to a real store
  * through the same commit a poll uses.
  */
 import { readFileSync } from 'node:fs'
@@ -8,7 +8,7 @@ import { resolveConfig } from '../src/config/index.js'
 import type { Config, Entry } from '../src/model.js'
 import { openStore, type ItemRef, type Store } from '../src/store/index.js'
 
-const SAMPLE = new URL('../../shared/corpora/regional/sample-article.txt', import.meta.url)
+const SAMPLE = new URL('../test/fixtures/normalize/regional/sample-article.txt', import.meta.url)
 const FALLBACK = '汉滨区政协十六届以来，区政协党组始终坚持以党的政治建设为统领，守正创新，不断深化对政协工作特点和发展规律的认识。'
 const LINES = (() => {
   try {
