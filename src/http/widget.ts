@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { convertText, type Variant } from '../variant/index.js'
 import type { Express } from 'express'
 import { Eta } from 'eta'
 import type { Config, PublishedItem } from '../model.js'
@@ -72,15 +73,17 @@ export interface WidgetFeed {
   }>
 }
 
-export function widgetFeed(config: Config, base: string, category: string, items: PublishedItem[]): WidgetFeed {
+export function widgetFeed(config: Config, base: string, category: string, items: PublishedItem[], variant?: Variant): WidgetFeed {
+  // Items arrive converted by the query; the widget's own words follow the same `variant=`.
+  const text = (value: string) => (variant ? convertText(value, variant) : value)
   const title = category === 'all' ? config.site.title : `${config.site.title} · ${config.categories[category].title}`
   return {
     version: 1,
-    title,
+    title: text(title),
     home_page_url: category === 'all' ? `${base}/` : `${base}/c/${category}`,
     language: config.site.language,
     timezone: config.defaults.timezone,
-    _feedloom: { disclaimer: { text: config.disclaimer.text, contact: config.disclaimer.contact } },
+    _feedloom: { disclaimer: { text: text(config.disclaimer.text), contact: config.disclaimer.contact && text(config.disclaimer.contact) } },
     items: items.map((item) => ({
       id: item.id,
       title: item.entry.title,
@@ -143,7 +146,7 @@ export function widgetRoutes(app: Express, ctx: HttpContext): void {
 
   async function feedOf(query: ViewQuery): Promise<{ feed: WidgetFeed; updated?: string }> {
     const items = await loadView(store, config, query)
-    return { feed: widgetFeed(config, base, query.category, items), updated: newestTime(items) }
+    return { feed: widgetFeed(config, base, query.category, items, query.variant), updated: newestTime(items) }
   }
 
   app.get('/widget/:file', async (req, res) => {

@@ -122,6 +122,15 @@ describe('/widget/{category}.json', () => {
     const excluded = await (await get(`/widget/all.json?exclude=${encodeURIComponent('汉江')}`)).json()
     expect(excluded.items.length + q.items.length).toBe(all.items.length)
   })
+
+  it('variant= converts the headlines and the widget own words, never the links', async () => {
+    const plain = await (await get('/widget/all.json')).json()
+    const hant = await (await get('/widget/all.json?variant=zh-Hant')).json()
+    expect(hant._feedloom.disclaimer.text).toContain('僅代表作者個人觀點')
+    expect(hant.items.map((i: { url?: string }) => i.url)).toEqual(plain.items.map((i: { url?: string }) => i.url))
+    expect(hant.items.some((i: { title: string }, n: number) => i.title !== plain.items[n].title)).toBe(true)
+    expect((await get('/widget/all.json?variant=zh-TW')).status).toBe(400)
+  })
 })
 
 describe('/widget/{category}.html', () => {
