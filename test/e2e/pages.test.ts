@@ -1,18 +1,10 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
-import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import iconv from 'iconv-lite'
-import { main } from '../../src/cli.js'
-import { loadConfig } from '../../src/config/index.js'
-import { openStore, type Store } from '../../src/store/index.js'
-import { createApp } from '../../src/http/app.js'
-import { RevWatcher } from '../../src/http/rev.js'
-import { Metrics } from '../../src/metrics.js'
-import { silentLogger } from '../../src/log.js'
-import { captureIo, startFeedServer, type Served } from '../helpers/servers.js'
+import { startFeedServer, type Served } from '../helpers/servers.js'
+import { runCli, startWeb, type Web } from '../helpers/feedloom.js'
 import { assertWellFormedXml, atomSchematronErrors, validateJsonFeed } from '../helpers/validate.js'
 
 /**
@@ -46,29 +38,12 @@ let county: Host
 let dir: string
 let configPath: string
 let storeUrl: string
-let store: Store
-let web: Server
-let base: string
-let rev: RevWatcher
+let web: Web
 let firstPoll: { code: number; out: string }
 
-async function run(...args: string[]): Promise<{ code: number; out: string }> {
-  const io = captureIo()
-  const code = await main([...args, '--config', configPath, '--store', storeUrl], io)
-  return { code, out: io.out() + io.err() }
-}
-
-async function get(path: string) {
-  await rev.refresh()
-  const res = await fetch(base + path)
-  return { res, text: await res.text() }
-}
-
-async function json(path: string) {
-  const { res, text } = await get(path)
-  expect(res.status, text).toBe(200)
-  return JSON.parse(text)
-}
+const run = (...args: string[]) => runCli(args, configPath, storeUrl)
+const get = (path: string) => web.get(path)
+const json = (path: string) => web.json(path)
 
 interface FeedItem {
   id: string
@@ -122,9 +97,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  web?.close()
-  rev?.stop()
-  await store?.close()
+  await web?.close()
   await Promise.all([ankang?.close(), news?.close(), county?.close()])
 })
 
@@ -146,12 +119,7 @@ describe('page sources, polled and served', () => {
   })
 
   it('starts the web server on the polled store', async () => {
-    const config = await loadConfig(configPath)
-    store = await openStore(storeUrl)
-    rev = new RevWatcher(store, silentLogger)
-    web = createServer(createApp({ config, store, rev, metrics: new Metrics(), log: silentLogger }))
-    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve))
-    base = `http://127.0.0.1:${(web.address() as AddressInfo).port}`
+    web = await startWeb(configPath, storeUrl)
     expect((await get('/healthz')).text).toBe('ok')
   })
 

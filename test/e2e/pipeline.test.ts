@@ -1,18 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
-import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import iconv from 'iconv-lite'
-import { main } from '../../src/cli.js'
-import { loadConfig } from '../../src/config/index.js'
-import { openStore, type Store } from '../../src/store/index.js'
-import { createApp } from '../../src/http/app.js'
-import { RevWatcher } from '../../src/http/rev.js'
-import { Metrics } from '../../src/metrics.js'
-import { silentLogger } from '../../src/log.js'
-import { captureIo, startFeedServer, type Served } from '../helpers/servers.js'
+import { startFeedServer, type Served } from '../helpers/servers.js'
+import { runCli, startWeb, type Web } from '../helpers/feedloom.js'
 import { assertWellFormedXml, atomSchematronErrors, feedparserAvailable, feedparserCheck, jingAvailable, validateAtom, validateJsonFeed } from '../helpers/validate.js'
 
 /**
@@ -40,28 +32,11 @@ let feeds: Awaited<ReturnType<typeof startFeedServer>>
 let dir: string
 let configPath: string
 let storeUrl: string
-let store: Store
-let web: Server
-let base: string
-let rev: RevWatcher
+let web: Web
 
-async function poll(): Promise<{ code: number; out: string }> {
-  const io = captureIo()
-  const code = await main(['poll', '--config', configPath, '--store', storeUrl], io)
-  return { code, out: io.out() + io.err() }
-}
-
-async function get(path: string, headers: Record<string, string> = {}) {
-  await rev.refresh()
-  const res = await fetch(base + path, { headers })
-  return { res, text: res.status === 304 ? '' : await res.text() }
-}
-
-async function json(path: string) {
-  const { res, text } = await get(path)
-  expect(res.status, text).toBe(200)
-  return JSON.parse(text)
-}
+const poll = () => runCli(['poll'], configPath, storeUrl)
+const get = (path: string, headers: Record<string, string> = {}) => web.get(path, headers)
+const json = (path: string) => web.json(path)
 
 beforeAll(async () => {
   feeds = await startFeedServer(files)
@@ -91,9 +66,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  web?.close()
-  rev?.stop()
-  await store?.close()
+  await web?.close()
   await feeds?.close()
 })
 
@@ -107,13 +80,7 @@ describe('poll, then serve', () => {
   })
 
   it('starts the web server on the polled store', async () => {
-    const config = await loadConfig(configPath)
-    store = await openStore(storeUrl)
-    rev = new RevWatcher(store, silentLogger)
-    await rev.refresh()
-    web = createServer(createApp({ config, store, rev, metrics: new Metrics(), log: silentLogger }))
-    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve))
-    base = `http://127.0.0.1:${(web.address() as AddressInfo).port}`
+    web = await startWeb(configPath, storeUrl)
     const { res, text } = await get('/healthz')
     expect([res.status, text]).toEqual([200, 'ok'])
   })

@@ -6,15 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main } from '../../src/cli.js'
-import { loadConfig } from '../../src/config/index.js'
 import type { Config } from '../../src/model.js'
-import { createHandler } from '../../src/http/app.js'
-import { RevWatcher } from '../../src/http/rev.js'
-import { Metrics } from '../../src/metrics.js'
-import { silentLogger } from '../../src/log.js'
-import { openStore } from '../../src/store/index.js'
-import { captureIo, listen, startFeedServer, type Served } from '../helpers/servers.js'
+import { startFeedServer, type Served } from '../helpers/servers.js'
+import { runCli, startWeb } from '../helpers/feedloom.js'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/e2e')
 export const DISCLAIMER = '以上文章仅代表作者个人观点，本网只是转载，如涉及作品内容、版权、稿酬问题，请及时联系我们。'
@@ -54,24 +48,18 @@ export async function startPolledSite(site: { websubHub?: string } = {}): Promis
       sources: FEEDS.map(([path, , , id, categories, extra]) => ({ id, title: `${id} title`, url: feeds.url + path, categories, homepage: `https://${id}.example/`, ...extra })),
     }),
   )
-  const io = captureIo()
-  const code = await main(['poll', '--config', configPath, '--store', storeUrl], io)
-  if (code !== 0) throw new Error(`polled-site: feedloom poll exited ${code}:\n${io.out()}${io.err()}`)
-  const config = await loadConfig(configPath)
-  const store = await openStore(storeUrl)
-  const rev = new RevWatcher(store, silentLogger)
-  await rev.refresh()
-  const web = await listen(createHandler({ config, store, rev, metrics: new Metrics(), log: silentLogger }))
+  const { code, out } = await runCli(['poll'], configPath, storeUrl)
+  if (code !== 0) throw new Error(`polled-site: feedloom poll exited ${code}:\n${out}`)
+  const web = await startWeb(configPath, storeUrl)
   return {
-    base: web.url,
-    config,
+    base: web.base,
+    config: web.config,
     async get(path, headers = {}) {
-      const res = await fetch(web.url + path, { headers })
-      return { status: res.status, headers: res.headers, text: await res.text() }
+      const { res, text } = await web.get(path, headers)
+      return { status: res.status, headers: res.headers, text }
     },
     async close() {
       await web.close()
-      await store.close()
       await feeds.close()
       rmSync(dir, { recursive: true, force: true })
     },

@@ -1,18 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { AddressInfo } from 'node:net'
-import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import iconv from 'iconv-lite'
-import { main } from '../../src/cli.js'
-import { loadConfig } from '../../src/config/index.js'
-import { openStore, type Store } from '../../src/store/index.js'
-import { createApp } from '../../src/http/app.js'
-import { RevWatcher } from '../../src/http/rev.js'
-import { Metrics } from '../../src/metrics.js'
-import { silentLogger } from '../../src/log.js'
-import { captureIo, startFeedServer, type Served } from '../helpers/servers.js'
+import { startFeedServer, type Served } from '../helpers/servers.js'
+import { runCli, startWeb, type Web } from '../helpers/feedloom.js'
 import { assertWellFormedXml, validateJsonFeed } from '../helpers/validate.js'
 
 /**
@@ -36,16 +28,12 @@ const files = new Map<string, Served>([
 let feeds: Awaited<ReturnType<typeof startFeedServer>>
 let configPath: string
 let storeUrl: string
-let store: Store
-let web: Server
-let base: string
-let rev: RevWatcher
+let web: Web
 
 async function poll(...sources: string[]): Promise<string> {
-  const io = captureIo()
-  const code = await main(['poll', '--config', configPath, '--store', storeUrl, ...sources.flatMap((s) => ['--source', s])], io)
-  expect(code, io.out() + io.err()).toBe(0)
-  return io.out()
+  const { code, out } = await runCli(['poll', ...sources.flatMap((s) => ['--source', s])], configPath, storeUrl)
+  expect(code, out).toBe(0)
+  return out
 }
 
 interface Item {
@@ -58,11 +46,7 @@ interface Item {
 }
 
 async function feed(path = '/feeds/local.json?limit=200'): Promise<{ items: Item[] }> {
-  await rev.refresh()
-  const res = await fetch(base + path)
-  const text = await res.text()
-  expect(res.status, text).toBe(200)
-  const parsed = JSON.parse(text)
+  const parsed = await web.json(path)
   expect(validateJsonFeed(parsed)).toEqual([])
   return parsed
 }
@@ -97,18 +81,11 @@ beforeAll(async () => {
   await poll('hanbin')
   await poll('hsw')
 
-  const config = await loadConfig(configPath)
-  store = await openStore(storeUrl)
-  rev = new RevWatcher(store, silentLogger)
-  web = createServer(createApp({ config, store, rev, metrics: new Metrics(), log: silentLogger }))
-  await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(web.address() as AddressInfo).port}`
+  web = await startWeb(configPath, storeUrl)
 })
 
 afterAll(async () => {
-  web?.close()
-  rev?.stop()
-  await store?.close()
+  await web?.close()
   await feeds?.close()
 })
 
@@ -166,8 +143,7 @@ describe('reprints across sources', () => {
   })
 
   it('says the same in RSS: one item, under the same guid', async () => {
-    await rev.refresh()
-    const rss = await (await fetch(`${base}/feeds/local.rss?limit=200`)).text()
+    const { text: rss } = await web.get('/feeds/local.rss?limit=200')
     assertWellFormedXml(rss)
     const items = rss.split('<item>').slice(1).filter((i) => STORY.test(i.split('</title>')[0]))
     expect(items).toHaveLength(1)
