@@ -5,7 +5,7 @@ import type { Fetcher } from './fetch/index.js'
 import { backoffDelayMs } from './fetch/backoff.js'
 import { decode } from './decode/index.js'
 import { parseFeed } from './parse/index.js'
-import { readPageSource, robotsGate, wantsArticles, withArticles } from './page/index.js'
+import { politeFetcher, politeFetchOptions, readPageSource, robotsGate, wantsArticles, withArticles } from './page/index.js'
 import { normalizeFeed } from './normalize/index.js'
 import { matchesFilters } from './normalize/filter.js'
 import { bucketKeysOf, fingerprints, mergePoll, type Known } from './dedupe/index.js'
@@ -61,9 +61,12 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
   const warnings: string[] = []
   try {
     state = { ...initialState(source.id), ...(await deps.store.getState(source.id)) }
-    // A page source asks robots.txt before its list page is requested, not after (RFC 9309).
+    // A page source's list page waits its turn on the portal like its other pages, and asks
+    // robots.txt first (RFC 9309); a feed is fetched as feed readers fetch it.
     const robotsWarnings = source.page ? await robotsGate(source, source.url, deps.fetcher) : []
-    const fetched = await deps.fetcher.fetch(source.url, state.validators, { sourceId: source.id })
+    const fetched = source.page
+      ? await politeFetcher(deps.fetcher).fetch(source.url, politeFetchOptions(source), state.validators)
+      : await deps.fetcher.fetch(source.url, state.validators, { sourceId: source.id })
     fetchMs = fetched.elapsedMs
 
     if (fetched.kind === 'not-modified') {

@@ -16,7 +16,7 @@ import { PoliteFetcher, politeFetcher, politeFetchOptions } from './polite.js'
 export { extractArticle, type Article, type ArticleConfig } from './article.js'
 export { readListPage, type ListPage } from './list.js'
 export { parseField, readField, type FieldSelector } from './selector.js'
-export { PoliteFetcher, politeFetcher, DEFAULT_CRAWL_DELAY_MS } from './polite.js'
+export { PoliteFetcher, politeFetcher, politeFetchOptions, DEFAULT_CRAWL_DELAY_MS } from './polite.js'
 export { suggestPage, type Suggestion } from './suggest.js'
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Fetcher } from '../fetch/index.js'
 import { RobotsDisallowedError, RobotsTxt } from '../fetch/robots.js'
-import type { FetchResult, SourceConfig } from '../model.js'
+import type { FetchResult, SourceConfig, Validators } from '../model.js'
 
 /** Pause between two requests to one host when neither the source nor robots.txt sets one. */
 export const DEFAULT_CRAWL_DELAY_MS = 1000
@@ -67,16 +67,19 @@ export class PoliteFetcher {
     this.robots = new RobotsTxt({ fetch: (url, validators, opts) => this.queued(url, DEFAULT_CRAWL_DELAY_MS, () => fetcher.fetch(url, validators, opts)) }, { now: () => new Date((options.now ?? Date.now)()) })
   }
 
-  /** GET `url` unless robots.txt forbids it (then RobotsDisallowedError), after the host's pause. */
-  async fetch(url: string, opts: PoliteFetch = {}): Promise<FetchResult> {
+  /**
+   * GET `url` unless robots.txt forbids it (then RobotsDisallowedError), after the host's pause;
+   * conditional when validators from an earlier fetch of the same page are given.
+   */
+  async fetch(url: string, opts: PoliteFetch = {}, validators: Validators = {}): Promise<FetchResult> {
     let delayMs = opts.delayMs ?? DEFAULT_CRAWL_DELAY_MS
     if (!opts.ignoreRobots) {
       const verdict = await this.robots.check(url, opts.sourceId)
       if (!verdict.allowed) throw new RobotsDisallowedError(verdict, url, opts.sourceId)
       delayMs = Math.max(delayMs, verdict.crawlDelayMs ?? 0)
     }
-    // Pages are fetched whole each time: their validators belong to no stored record.
-    return this.queued(url, delayMs, () => this.fetcher.fetch(url, {}, { sourceId: opts.sourceId }))
+    // Later list pages and article pages pass none: nothing stored says what they held before.
+    return this.queued(url, delayMs, () => this.fetcher.fetch(url, validators, { sourceId: opts.sourceId }))
   }
 
   private queued<T>(url: string, delayMs: number, task: () => Promise<T>): Promise<T> {
