@@ -14,32 +14,15 @@
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import iconv from 'iconv-lite'
 import { describe, expect, it } from 'vitest'
 import { decode } from '../../src/decode/index.js'
 import { parseDocument } from '../../src/parse/index.js'
+import { FEEDPARSER_ROOT, loadExpectations } from '../helpers/feedparser-corpus.js'
 
-const ROOT = fileURLToPath(new URL('../fixtures/feedparser/', import.meta.url))
+const ROOT = FEEDPARSER_ROOT
 
-interface Assert {
-  path: Array<string | number>
-  op: string
-  value: unknown
-}
-interface Expectation {
-  path: string
-  expect: string
-  http_headers: Record<string, string> | null
-  parsed: { asserts: Assert[] } | null
-}
-const expectations = new Map<string, Expectation>(
-  readFileSync(join(ROOT, 'expectations.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Expectation)
-    .map((e) => [e.path, e]),
-)
+const expectations = loadExpectations()
 
 const FILES = [
   ...readdirSync(join(ROOT, 'tests/encoding')).map((name) => `tests/encoding/${name}`),

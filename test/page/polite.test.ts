@@ -3,7 +3,7 @@ import { FetchError } from '../../src/errors.js'
 import type { FetchResult, Validators } from '../../src/model.js'
 import type { Fetcher } from '../../src/fetch/index.js'
 import { ROBOTS_AGENT, ROBOTS_CACHE_MS, RobotsDisallowedError } from '../../src/fetch/robots.js'
-import { DEFAULT_CRAWL_DELAY_MS, PoliteFetcher } from '../../src/page/index.js'
+import { PoliteFetcher } from '../../src/page/index.js'
 
 /** The ankang fixture's robots.txt, and variants a portal really serves. */
 const ROBOTS = 'User-agent: *\nDisallow: /zwgk/\nDisallow: /Search/\n\nSitemap: /sitemap.xml\n'

@@ -5,7 +5,6 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { load } from 'cheerio'
 import { describe, expect, it } from 'vitest'
 import { decode } from '../../src/decode/index.js'
@@ -13,29 +12,12 @@ import { ParseError } from '../../src/errors.js'
 import type { RawEntry, RawFeed } from '../../src/model.js'
 import { parseDate } from '../../src/normalize/date.js'
 import { isUsable, parseDocument, parseFeed } from '../../src/parse/index.js'
+import { FEEDPARSER_ROOT, loadExpectations, type Assert } from '../helpers/feedparser-corpus.js'
 
-const ROOT = fileURLToPath(new URL('../fixtures/feedparser/', import.meta.url))
+const ROOT = FEEDPARSER_ROOT
 
-interface Assert {
-  path: Array<string | number>
-  op: '==' | '!='
-  value: unknown
-  value_utc_iso?: string
-}
-interface Expectation {
-  path: string
-  http_headers: Record<string, string> | null
-  served_at: string | null
-  parsed: { asserts: Assert[] } | null
-}
 
-const expectations = new Map<string, Expectation>(
-  readFileSync(join(ROOT, 'expectations.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Expectation)
-    .map((e) => [e.path, e]),
-)
+const expectations = loadExpectations()
 
 function filesUnder(dir: string): string[] {
   const absolute = join(ROOT, dir)
