@@ -71,8 +71,13 @@ function single(params: Record<string, unknown>, name: string): string | undefin
   return value
 }
 
-export function sourceRef(source: SourceConfig): SourceRef {
-  return { id: source.id, title: source.title, url: source.url, homepage: source.homepage }
+/**
+ * Where a published item came from. A `file://` source's URL is a path on the operator's disk:
+ * it is never published; its feed on this site (`/feeds/all.rss?source=ID`) stands in for it.
+ */
+export function sourceRef(source: SourceConfig, siteUrl: string): SourceRef {
+  const url = /^file:/i.test(source.url) ? `${siteUrl.replace(/\/+$/, '')}/feeds/all.rss?source=${encodeURIComponent(source.id)}` : source.url
+  return { id: source.id, title: source.title, url, homepage: source.homepage }
 }
 
 /** Sources whose items a view shows: the category's (or every) source, narrowed by `source=`. */
@@ -138,7 +143,7 @@ export async function loadPage(store: Store, config: Config, query: ViewQuery, l
       let published: PublishedItem = {
         id: item.clusterId,
         entry: representative,
-        source: sourceRef(source),
+        source: sourceRef(source, config.site.url),
         content: source.content,
         alsoReportedBy: all
           .filter((m) => m !== representative && byId.has(m.sourceId))
