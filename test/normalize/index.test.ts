@@ -1,25 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { RawEntry, RawFeed, SourceConfig } from '../../src/model.js'
+import { sourceConfig } from '../helpers/entries.js'
 import { FUTURE_DATE_TOLERANCE_MS, normalizeFeed, UNTITLED, type NormalizeContext } from '../../src/normalize/index.js'
 
 const NOW = new Date('2024-09-20T04:00:00.000Z') // 12:00 in Shanghai
 
 function source(overrides: Partial<SourceConfig> = {}): SourceConfig {
-  return {
-    id: 'chinanews-scroll',
-    title: '中国新闻网 · 即时',
-    url: 'https://www.chinanews.com.cn/rss/scroll-news.xml',
-    categories: ['national'],
-    timezone: 'Asia/Shanghai',
-    schedule: '*/15 * * * *',
-    content: 'full',
-    include: [],
-    exclude: [],
-    maxItems: 200,
-    retentionDays: 30,
-    ...overrides,
-  }
+  return sourceConfig({ id: 'chinanews-scroll', title: '中国新闻网 · 即时', url: 'https://www.chinanews.com.cn/rss/scroll-news.xml', categories: ['national'], ...overrides })
 }
 
 function ctx(overrides: Partial<NormalizeContext> = {}): NormalizeContext {

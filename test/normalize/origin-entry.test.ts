@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import type { RawEntry, SourceConfig } from '../../src/model.js'
+import type { RawEntry } from '../../src/model.js'
+import { sourceConfig } from '../helpers/entries.js'
 import { normalizeFeed } from '../../src/normalize/index.js'
 
 /**
@@ -10,19 +11,7 @@ import { normalizeFeed } from '../../src/normalize/index.js'
  */
 const sample = readFileSync(new URL('../fixtures/normalize/regional/sample-article.txt', import.meta.url), 'utf8')
 
-const source = {
-  id: 'gjxw',
-  title: '各界新闻网',
-  url: 'https://www.sxgjxw.com/rss.xml',
-  categories: ['local'],
-  timezone: 'Asia/Shanghai',
-  schedule: '*/15 * * * *',
-  content: 'full',
-  include: [],
-  exclude: [],
-  maxItems: 200,
-  retentionDays: 30,
-} satisfies SourceConfig
+const source = sourceConfig({ id: 'gjxw', title: '各界新闻网', url: 'https://www.sxgjxw.com/rss.xml', categories: ['local'] })
 
 function normalize(fields: Partial<RawEntry>) {
   const raw: RawEntry = { authors: [], categories: [], enclosures: [], title: '漢濱區政協：堅持黨建引領', ...fields }

@@ -8,6 +8,7 @@ import { readEntries } from '../../src/refresh.js'
 import { readPageSource, wantsArticles, withArticles } from '../../src/page/index.js'
 import type { Entry, PageConfig, SourceConfig } from '../../src/model.js'
 import { startFeedServer, type Served } from '../helpers/servers.js'
+import { sourceConfig } from '../helpers/entries.js'
 
 /** The ankang fixture portal on 127.0.0.1: list pages, articles and its robots.txt (Disallow: /zwgk/). */
 const FIXTURES = join(import.meta.dirname, '../fixtures/page/ankang')
@@ -21,10 +22,7 @@ let portal: Awaited<ReturnType<typeof startFeedServer>>
 let fetcher: Fetcher
 
 function source(extra: Partial<SourceConfig> = {}): SourceConfig {
-  return {
-    id: 'ankang', title: '安康市人民政府 · 要闻', url: `${portal.url}/Node-1466.html`, categories: ['local'], timezone: 'Asia/Shanghai',
-    schedule: '*/15 * * * *', content: 'full', include: [], exclude: [], maxItems: 200, retentionDays: 30, crawlDelay: 0, page: PAGE, ...extra,
-  }
+  return sourceConfig({ id: 'ankang', title: '安康市人民政府 · 要闻', url: `${portal.url}/Node-1466.html`, categories: ['local'], crawlDelay: 0, page: PAGE, ...extra })
 }
 
 /** The list as a poll reads it, through refresh.ts's readEntries. */
