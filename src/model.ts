@@ -222,6 +222,27 @@ export interface SourceState {
   finalUrl?: string
 }
 
+/** A source's item list entry: id and published time (ms), newest first, so views merge without loading items. */
+export type ItemRef = [id: string, publishedMs: number]
+
+/**
+ * An item's near-duplicate fingerprint as the store keeps it beside the item (dedupe/near.ts makes
+ * it): the MinHash signature, the LSH bucket of each band, and what `sameStory` checks.
+ */
+export interface NearRecord {
+  itemId: string
+  sourceId: string
+  /** The item's cluster, fixed when the item was first stored. */
+  clusterId: string
+  signature: Uint32Array
+  /** One bucket per LSH band, `band × 2³² + hash of the band's rows`: the keys the item is found by. */
+  buckets: number[]
+  /** Distinct shingles the signature was taken over, to estimate containment from Jaccard. */
+  shingles: number
+  titles: string[]
+  figures: string[]
+}
+
 export interface ClusterMember {
   itemId: string
   sourceId: string

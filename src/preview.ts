@@ -4,8 +4,8 @@ import type { Fetcher } from './fetch/index.js'
 import type { Logger } from './log.js'
 import { decode } from './decode/index.js'
 import { parseDate } from './normalize/index.js'
-import { readEntries } from './refresh.js'
-import { politeFetcher, readListPage, suggestPage, wantsArticles, withArticles } from './page/index.js'
+import { readerFor } from './source/index.js'
+import { politeFetcher, readListPage, suggestPage, wantsArticles } from './page/index.js'
 
 /**
  * Article pages `preview` reads: enough to check the article selectors and see content length and
@@ -18,17 +18,11 @@ export const SUGGEST_SAMPLE_ITEMS = 5
 
 /** `feedloom preview --source ID`: what the source yields now, stored nowhere. */
 export async function previewSource(source: SourceConfig, deps: { fetcher: Fetcher; now: Date; log: Logger }): Promise<string> {
-  const fetched = await deps.fetcher.fetch(source.url, {}, { sourceId: source.id })
+  const reader = readerFor(source, deps.fetcher)
+  const { fetched } = await reader.fetch({})
   if (fetched.kind !== 'ok') return `${source.id}: not modified\n`
-  const { decoded, raw, fresh: listed, warnings } = await readEntries(source, fetched, deps.now, [], deps.fetcher)
-  let fresh = listed
-  let articleNote: string | undefined
-  if (wantsArticles(source)) {
-    const articles = await withArticles(source, listed, new Map(), { fetcher: deps.fetcher, now: deps.now, limit: PREVIEW_ARTICLES })
-    fresh = articles.entries
-    warnings.push(...articles.warnings)
-    articleNote = `  article pages: ${articles.read} read (at most ${PREVIEW_ARTICLES} in a preview)`
-  }
+  const { decoded, raw, entries: fresh, articles, warnings } = await reader.read(fetched, { now: deps.now, knownAmbiguous: [], articleLimit: PREVIEW_ARTICLES })
+  const articleNote = wantsArticles(source) ? `  article pages: ${articles ?? 0} read (at most ${PREVIEW_ARTICLES} in a preview)` : undefined
   const lines = [
     `${source.id} — ${raw.title ?? source.title}`,
     `  ${fetched.finalUrl} · HTTP ${fetched.httpStatus} · ${raw.format} · ${decoded.encoding} (${decoded.encodingSource}) · ${fresh.length} items`,

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import type { Decoded, Entry, FetchResult, PollOutcome, RawFeed, SourceConfig, SourceState } from './model.js'
+import type { Entry, FetchResult, ItemRef, PollOutcome, SourceConfig, SourceState } from './model.js'
 import { FetchError, errorMessage } from './errors.js'
 import type { Fetcher } from './fetch/index.js'
 import { backoffDelayMs } from './fetch/backoff.js'
-import { decode } from './decode/index.js'
-import { parseFeed } from './parse/index.js'
-import { politeFetcher, politeFetchOptions, readPageSource, robotsGate, wantsArticles, withArticles } from './page/index.js'
-import { normalizeFeed } from './normalize/index.js'
-import { matchesFilters } from './normalize/filter.js'
-import { bucketKeysOf, fingerprints, mergePoll, type Known } from './dedupe/index.js'
-import { exactKeys, type ItemRef, type Store } from './store/index.js'
+import { readerFor, type Read } from './source/index.js'
+import { bucketKeysOf, fingerprints, LSH_BUCKET_CAP, mergePoll, type Known } from './dedupe/index.js'
+import type { Fingerprint } from './dedupe/near.js'
+import { exactKeys, type Store } from './store/index.js'
 import { retain } from './store/retention.js'
 import type { Metrics } from './metrics.js'
 import { Mutex, type Lock } from './store/lock.js'
@@ -24,8 +21,10 @@ export interface RefreshDeps {
   /** Next scheduled run of the source's cron expression after a date (the scheduler knows it). */
   nextRun?: (source: SourceConfig, after: Date) => Date | undefined
   random?: () => number
-  /** Shared by every poll of a process: the dedupe-and-commit section runs one poll at a time. */
+  /** Shared by every poll of a process (and of the deployment, on shared stores): the dedupe-and-commit section runs one poll at a time. */
   commitLock?: Lock
+  /** Aborts the fetch (shutdown): the poll ends as an error and nothing but its state is written. */
+  signal?: AbortSignal
 }
 
 export interface RefreshResult {
@@ -48,10 +47,16 @@ export function initialState(id: string): SourceState {
 }
 
 /**
- * One poll of one source, start to finish: the only place that knows the order of the stages
- * (fetch → decode → parse → normalize → filter → dedupe → store), as miniflux's RefreshFeed.
- * Never throws: every failure becomes an `error` outcome recorded in the source's state, so one
- * broken source never stalls the others.
+ * New entries merged and committed at most this many at a time, each batch atomic: a batch holds
+ * the commit lock (and, on SQLite, the process) for tens of milliseconds, so one source's first
+ * poll of thousands of items never holds up the others' commits longer than that (issue 12 §5).
+ */
+export const COMMIT_BATCH = 1_000
+
+/**
+ * One poll of one source, start to finish, the same for every kind of source (issue 9 §5):
+ * fetch → read → merge → commit, as miniflux's RefreshFeed. Never throws: every failure becomes an
+ * `error` outcome recorded in the source's state, so one broken source never stalls the others.
  */
 export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Promise<RefreshResult> {
   const started = deps.now()
@@ -59,70 +64,31 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
   let state: SourceState = initialState(source.id)
   let fetchMs: number | undefined
   const warnings: string[] = []
+  const result = (outcome: PollOutcome, fields: Partial<RefreshResult>): RefreshResult =>
+    finish(deps, source, { sourceId: source.id, outcome, newItems: 0, updatedItems: 0, totalItems: state.itemCount, elapsedMs: performance.now() - startedMs, warnings, ...fields }, fetchMs)
   try {
     state = { ...initialState(source.id), ...(await deps.store.getState(source.id)) }
-    // A page source's list page waits its turn on the portal like its other pages, and asks
-    // robots.txt first (RFC 9309); a feed is fetched as feed readers fetch it.
-    const robotsWarnings = source.page ? await robotsGate(source, source.url, deps.fetcher) : []
-    const fetched = source.page
-      ? await politeFetcher(deps.fetcher).fetch(source.url, politeFetchOptions(source), state.validators)
-      : await deps.fetcher.fetch(source.url, state.validators, { sourceId: source.id })
+    const reader = readerFor(source, deps.fetcher)
+    const { fetched, warnings: fetchWarnings } = await reader.fetch(state.validators, deps.signal)
     fetchMs = fetched.elapsedMs
 
     if (fetched.kind === 'not-modified') {
-      for (const w of robotsWarnings) deps.log.warn({ source: source.id }, w)
-      const next = succeeded(state, source, started, deps, 'not-modified', fetched.httpStatus)
-      next.validators = fetched.validators
-      await deps.store.putState(next)
-      return finish(deps, source, { sourceId: source.id, outcome: 'not-modified', newItems: 0, updatedItems: 0, totalItems: next.itemCount, elapsedMs: performance.now() - startedMs, httpStatus: fetched.httpStatus, warnings }, fetchMs)
+      for (const w of fetchWarnings) deps.log.warn({ source: source.id }, w)
+      state = { ...succeeded(state, source, started, deps, 'not-modified', fetched.httpStatus), validators: fetched.validators }
+      await deps.store.putState(state)
+      return result('not-modified', { httpStatus: fetched.httpStatus })
     }
 
-    const articles = wantsArticles(source)
-    // With article pages coming, include/exclude words wait for the article text.
-    const read = await readEntries(source, fetched, started, state.ambiguousLinks, deps.fetcher, { filter: !articles })
-    const { decoded, raw, ambiguous } = read
+    // Only this source's polls write its list, and one runs at a time: it can be read before the lock.
+    const list = await deps.store.getList(source.id)
+    const storedIds = new Set(list.map(([id]) => id))
+    const stored = (ids: string[]) => loadItems(deps.store, ids.filter((id) => storedIds.has(id)))
+    const read = await reader.read(fetched, { now: started, knownAmbiguous: state.ambiguousLinks, stored })
     warnings.push(...read.warnings)
-    // Article pages (issue 6) are fetched before the commit lock: a slow portal never holds it.
-    let fresh = read.fresh
-    if (articles) {
-      const storedIds = new Set((await deps.store.getList(source.id)).map(([id]) => id))
-      const stored = (await deps.store.getItems(fresh.filter((e) => storedIds.has(e.id)).map((e) => e.id))).filter((e): e is Entry => !!e)
-      const read = await withArticles(source, fresh, new Map(stored.map((e) => [e.id, e])), { fetcher: deps.fetcher, now: started })
-      fresh = read.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
-      warnings.push(...read.warnings)
-    }
-
-    const lock = deps.commitLock ?? new Mutex()
-    const { merged, list } = await lock.run(async () => {
-      const known = await loadKnown(deps.store, source, fresh, ambiguous)
-      const merged = mergePoll(source, fresh, known.known, ambiguous)
-      const { list, dropped } = retain(known.list, merged.entries, source, started)
-      const removed = dropped.length ? ((await deps.store.getItems(dropped)).filter(Boolean) as Entry[]) : []
-
-      const next = succeeded(state, source, started, deps, 'ok', fetched.httpStatus)
-      next.validators = fetched.validators
-      next.itemCount = list.length
-      next.ambiguousLinks = [...ambiguous].slice(-MAX_AMBIGUOUS_LINKS)
-      next.feedTitle = raw.title
-      next.feedLink = raw.link
-      next.encoding = decoded.encoding
-      next.hub = raw.hub
-      next.finalUrl = fetched.finalUrl
-      next.lastNewItems = merged.newCount
-
-      await deps.store.commit(
-        { sourceId: source.id, upserts: merged.upserts, list, keys: merged.keys, clusters: merged.clusters, nearRecords: merged.records, buckets: merged.buckets, removed, state: next },
-        `${started.getTime()}-${randomUUID().slice(0, 8)}`,
-      )
-      return { merged, list }
-    })
+    const previous = await stored(read.entries.map((e) => e.id))
+    const committed = await commit(source, read, fetched, list, previous, state, started, deps, (next) => (state = next))
     for (const w of warnings) deps.log.warn({ source: source.id }, w)
-    return finish(
-      deps,
-      source,
-      { sourceId: source.id, outcome: 'ok', newItems: merged.newCount, updatedItems: merged.updatedCount, totalItems: list.length, elapsedMs: performance.now() - startedMs, httpStatus: fetched.httpStatus, warnings },
-      fetchMs,
-    )
+    return result('ok', { ...committed, httpStatus: fetched.httpStatus })
   } catch (error) {
     const message = errorMessage(error)
     const failures = state.consecutiveFailures + 1
@@ -144,41 +110,72 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
     } catch (stateError) {
       deps.log.error({ source: source.id }, `could not record the failure: ${errorMessage(stateError)}`)
     }
-    return finish(deps, source, { sourceId: source.id, outcome: 'error', newItems: 0, updatedItems: 0, totalItems: state.itemCount, elapsedMs: performance.now() - startedMs, httpStatus: failed.httpStatus, error: message, warnings }, fetchMs)
+    return result('error', { httpStatus: failed.httpStatus, error: message })
   }
 }
 
-export interface ReadEntries {
-  decoded: Decoded
-  raw: RawFeed
-  /** Normalized entries that pass the source's include/exclude words (all of them with `filter: false`). */
-  fresh: Entry[]
-  /** Every link known to identify nothing: the stored ones plus those found in this body. */
-  ambiguous: Set<string>
-  warnings: string[]
+/**
+ * The merge and commit of one read, in batches of COMMIT_BATCH entries. Fingerprints are made
+ * before any lock is taken; under the lock a batch costs three rounds of batched reads, the merge
+ * and one atomic commit. Every batch leaves a consistent store (its items listed, indexed and
+ * clustered); only the last saves the validators, so a poll cut short is read in full next time.
+ */
+async function commit(
+  source: SourceConfig,
+  read: Read,
+  fetched: Extract<FetchResult, { kind: 'ok' }>,
+  storedList: ItemRef[],
+  previous: ReadonlyMap<string, Entry>,
+  before: SourceState,
+  started: Date,
+  deps: RefreshDeps,
+  onState: (state: SourceState) => void,
+): Promise<Pick<RefreshResult, 'newItems' | 'updatedItems' | 'totalItems'>> {
+  const { entries, ambiguous } = read
+  const prints = fingerprints(entries.filter((e) => !previous.has(e.id)))
+  const inFeed = new Set(entries.map((e) => e.id))
+  const lock = deps.commitLock ?? new Mutex()
+  let list = storedList
+  let newItems = 0
+  let updatedItems = 0
+  for (let from = 0; from === 0 || from < entries.length; from += COMMIT_BATCH) {
+    const batch = entries.slice(from, from + COMMIT_BATCH)
+    const last = from + COMMIT_BATCH >= entries.length
+    await lock.run(async () => {
+      const known = await loadKnown(deps.store, batch, previous, prints, ambiguous)
+      const merged = mergePoll(source, batch, known, ambiguous)
+      const kept = retain(list, merged.entries, source, started, inFeed)
+      const removed = kept.dropped.length ? [...(await loadItems(deps.store, kept.dropped)).values()] : []
+      const state: SourceState = last
+        ? {
+            ...succeeded(before, source, started, deps, 'ok', fetched.httpStatus),
+            validators: fetched.validators,
+            itemCount: kept.list.length,
+            ambiguousLinks: [...ambiguous].slice(-MAX_AMBIGUOUS_LINKS),
+            feedTitle: read.raw.title,
+            feedLink: read.raw.link,
+            encoding: read.decoded.encoding,
+            hub: read.raw.hub,
+            finalUrl: fetched.finalUrl,
+            lastNewItems: newItems + merged.newCount,
+          }
+        : { ...before, itemCount: kept.list.length }
+      await deps.store.commit(
+        { sourceId: source.id, upserts: merged.upserts, list: kept.list, keys: merged.keys, clusters: merged.clusters, nearRecords: merged.records, removed, state },
+        `${started.getTime()}-${randomUUID().slice(0, 8)}`,
+      )
+      list = kept.list
+      newItems += merged.newCount
+      updatedItems += merged.updatedCount
+      onState(state)
+    })
+  }
+  return { newItems, updatedItems, totalItems: list.length }
 }
 
-/**
- * Bytes to clean entries: decode → parse → normalize → filter. Pure apart from the clock it is
- * given, except that a page source's further list pages are fetched through `fetcher`.
- */
-export async function readEntries(
-  source: SourceConfig,
-  fetched: Extract<FetchResult, { kind: 'ok' }>,
-  now: Date,
-  knownAmbiguous: string[],
-  fetcher?: Fetcher,
-  options: { filter?: boolean } = {},
-): Promise<ReadEntries> {
-  const decoded = decode(fetched.body, { contentType: fetched.contentType, override: source.encoding, sourceId: source.id })
-  // A page source's list pages are read by its selectors; `fetcher` follows `next` (issue 6).
-  const raw = source.page
-    ? await readPageSource(source, source.page, { text: decoded.text, url: fetched.finalUrl }, fetcher)
-    : await parseFeed(decoded.text, { url: fetched.finalUrl, sourceId: source.id })
-  const normalized = normalizeFeed(raw, { source, feedUrl: fetched.finalUrl, now, ambiguousLinks: new Set(knownAmbiguous) })
-  const ambiguous = new Set([...knownAmbiguous, ...normalized.ambiguousLinks])
-  const fresh = options.filter === false ? normalized.entries : normalized.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
-  return { decoded, raw, fresh, ambiguous, warnings: [...decoded.warnings, ...raw.warnings, ...normalized.warnings] }
+async function loadItems(store: Store, ids: string[]): Promise<Map<string, Entry>> {
+  if (ids.length === 0) return new Map()
+  return new Map((await store.getItems(ids)).filter((e): e is Entry => !!e).map((e) => [e.id, e]))
 }
 
 function succeeded(state: SourceState, source: SourceConfig, started: Date, deps: RefreshDeps, outcome: PollOutcome, httpStatus: number): SourceState {
@@ -199,34 +196,28 @@ function finish(deps: RefreshDeps, source: SourceConfig, result: RefreshResult, 
   return result
 }
 
-/**
- * Everything the merge needs from the store, in five rounds of batched reads whatever the store
- * holds: the source's list; its stored copies of this poll's items; the exact keys and LSH buckets
- * of the new ones; the items and fingerprints those point at; their clusters.
- */
-async function loadKnown(store: Store, source: SourceConfig, fresh: Entry[], ambiguous: ReadonlySet<string>): Promise<{ list: ItemRef[]; known: Known }> {
-  const list = await store.getList(source.id)
-  const storedIds = new Set(list.map((ref) => ref[0]))
-  const previousItems = await store.getItems(fresh.filter((e) => storedIds.has(e.id)).map((e) => e.id))
-  const previous = new Map(previousItems.filter((e): e is Entry => !!e).map((e) => [e.id, e]))
 
-  const added = fresh.filter((e) => !previous.has(e.id))
-  const prints = fingerprints(added)
+/**
+ * Everything the merge of one batch needs from the store, in three rounds of batched reads whatever
+ * the store holds: the exact keys and LSH buckets of the new entries (with the fingerprints those
+ * buckets name); the items the keys point at; their clusters and the candidates'.
+ */
+async function loadKnown(store: Store, batch: Entry[], previous: ReadonlyMap<string, Entry>, allPrints: ReadonlyMap<string, Fingerprint>, ambiguous: ReadonlySet<string>): Promise<Known> {
+  const added = batch.filter((e) => !previous.has(e.id))
+  const prints = new Map<string, Fingerprint>()
+  for (const e of added) {
+    const print = allPrints.get(e.id)
+    if (print) prints.set(e.id, print)
+  }
   const keys = [...new Set(added.flatMap((e) => exactKeys(e, ambiguous)))]
-  const bucketKeys = bucketKeysOf(prints.values())
-  const [ownerIds, bucketLists] = await Promise.all([store.lookupKeys(keys), store.lookupBuckets(bucketKeys)])
+  const [ownerIds, near] = await Promise.all([store.lookupKeys(keys), store.nearCandidates(bucketKeysOf(prints.values()), LSH_BUCKET_CAP)])
   const keyOwners = new Map<string, string>()
   keys.forEach((k, i) => ownerIds[i] !== undefined && keyOwners.set(k, ownerIds[i]!))
-  const buckets = new Map<string, string[]>()
-  bucketKeys.forEach((k, i) => bucketLists[i]?.length && buckets.set(k, bucketLists[i]!))
-
-  const candidateIds = [...new Set([...buckets.values()].flat())]
-  const [ownerItems, recordList] = await Promise.all([store.getItems([...new Set(keyOwners.values())]), store.getNearRecords(candidateIds)])
-  const owners = new Map(ownerItems.filter((e): e is Entry => !!e).map((e) => [e.id, e]))
-  const records = new Map(recordList.filter((r) => !!r).map((r) => [r!.itemId, r!]))
-
-  const otherSources = [...records.values()].filter((r) => r.sourceId !== source.id)
-  const clusterIds = [...new Set([...[...owners.values()].map((o) => o.clusterId), ...otherSources.map((r) => r.clusterId)])]
-  const clusters = new Map((await store.getClusters(clusterIds)).filter((c) => !!c).map((c) => [c!.id, c!]))
-  return { list, known: { previous, keyOwners, owners, clusters, prints, buckets, records } }
+  const owners = await loadItems(store, [...new Set(keyOwners.values())])
+  const sourceId = batch[0]?.sourceId
+  const clusterIds = new Set<string>()
+  for (const owner of owners.values()) clusterIds.add(owner.clusterId)
+  for (const record of near.records.values()) if (record.sourceId !== sourceId) clusterIds.add(record.clusterId)
+  const clusters = new Map((await store.getClusters([...clusterIds])).filter((c): c is NonNullable<typeof c> => !!c).map((c) => [c.id, c]))
+  return { previous, keyOwners, owners, clusters, prints, buckets: near.buckets, records: near.records }
 }

@@ -4,9 +4,9 @@
  * by exact key (canonical link, global GUID) or by near-duplicate fingerprint (issue 3 §5).
  * Pure: refresh.ts loads `Known` in a few batched reads and commits the result.
  */
-import type { Cluster, ClusterMember, Entry, SourceConfig } from '../model.js'
+import type { Cluster, ClusterMember, Entry, NearRecord, SourceConfig } from '../model.js'
 import { exactKeys } from '../store/index.js'
-import { bandKeys, fingerprint, fromRecord, sameStory, similarity, toRecord, type Fingerprint, type NearRecord } from './near.js'
+import { fingerprint, fromRecord, sameStory, similarity, toRecord, type Fingerprint } from './near.js'
 
 export * from './near.js'
 
@@ -16,6 +16,14 @@ export * from './near.js'
  * bounding it bounds the reads a new item costs (LSH_BANDS × this, at worst).
  */
 export const LSH_BUCKET_CAP = 16
+
+/**
+ * Candidates confirmed per new item at most, those sharing the most bands first (the share of
+ * shared bands estimates Jaccard). A story's reprint shares more bands with it than any other
+ * item does, so this bounds the work per item — even among hundreds of same-template notices in
+ * its buckets — without losing reprints.
+ */
+export const MAX_CANDIDATES = 16
 
 /** What the store already knows about the entries of one poll, loaded by refresh.ts before merging. */
 export interface Known {
@@ -29,8 +37,8 @@ export interface Known {
   clusters: ReadonlyMap<string, Cluster>
   /** Fingerprints of this poll's new entries (`fingerprints`); an entry without one is too short. */
   prints?: ReadonlyMap<string, Fingerprint>
-  /** Stored LSH buckets (`bandKeys` of those fingerprints) → item ids. */
-  buckets?: ReadonlyMap<string, readonly string[]>
+  /** Stored LSH buckets of those fingerprints → the ids of their newest items (at most LSH_BUCKET_CAP). */
+  buckets?: ReadonlyMap<number, readonly string[]>
   /** Stored fingerprints of the items in those buckets; an id without one was deleted. */
   records?: ReadonlyMap<string, NearRecord>
 }
@@ -42,10 +50,8 @@ export interface Merged {
   upserts: Entry[]
   keys: Array<[string, string]>
   clusters: Cluster[]
-  /** Fingerprints of the new entries, to store as `near:{itemId}`. */
+  /** Fingerprints of the new entries, which the store indexes by their buckets. */
   records: NearRecord[]
-  /** LSH buckets with this poll's new entries added, complete lists to store as `lsh:{key}`. */
-  buckets: Array<[key: string, itemIds: string[]]>
   newCount: number
   updatedCount: number
 }
@@ -60,10 +66,10 @@ export function fingerprints(entries: readonly Entry[]): Map<string, Fingerprint
   return out
 }
 
-/** Every bucket key the given fingerprints fall in: what refresh.ts reads before merging. */
-export function bucketKeysOf(prints: Iterable<Fingerprint>): string[] {
-  const keys = new Set<string>()
-  for (const print of prints) for (const key of bandKeys(print.signature)) keys.add(key)
+/** Every bucket the given fingerprints fall in: what refresh.ts reads before merging. */
+export function bucketKeysOf(prints: Iterable<Fingerprint>): number[] {
+  const keys = new Set<number>()
+  for (const print of prints) for (const key of print.buckets) keys.add(key)
   return [...keys]
 }
 
@@ -81,7 +87,6 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
   const clusters = new Map<string, Cluster>()
   const claimed = new Map<string, string>()
   const records: NearRecord[] = []
-  const buckets = new Map<string, string[]>()
   let newCount = 0
   let updatedCount = 0
 
@@ -118,9 +123,9 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
     const stored = { ...entry, clusterId }
     entries.push(stored)
     upserts.push(stored)
-    if (print) remember(stored, print)
+    if (print) records.push(toRecord(stored, print))
   }
-  return { entries, upserts, keys, clusters: [...clusters.values()], records, buckets: [...buckets], newCount, updatedCount }
+  return { entries, upserts, keys, clusters: [...clusters.values()], records, newCount, updatedCount }
 
   function exactCluster(entryKeys: string[]): Cluster | undefined {
     for (const key of entryKeys) {
@@ -135,9 +140,7 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
 
   function nearCluster(print: Fingerprint): Cluster | undefined {
     let best: { cluster: Cluster; jaccard: number } | undefined
-    for (const id of new Set(bandKeys(print.signature).flatMap((key) => known.buckets?.get(key) ?? []))) {
-      const record = known.records?.get(id)
-      if (!record || record.sourceId === source.id) continue
+    for (const record of candidates(print)) {
       const other = fromRecord(record)
       if (!other) continue
       const s = similarity(print, other)
@@ -148,14 +151,18 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
     return best?.cluster
   }
 
-  /** The new entry's fingerprint and bucket entries; ids whose record is gone are dropped on the way. */
-  function remember(entry: Entry, print: Fingerprint): void {
-    records.push(toRecord(entry, print))
-    for (const key of bandKeys(print.signature)) {
-      const list = buckets.get(key) ?? (known.buckets?.get(key) ?? []).filter((id) => known.records?.has(id))
-      list.push(entry.id)
-      buckets.set(key, list.slice(-LSH_BUCKET_CAP))
+  /** Other sources' items in the print's buckets, most shared bands first, at most MAX_CANDIDATES. */
+  function candidates(print: Fingerprint): NearRecord[] {
+    const hits = new Map<string, number>()
+    for (const key of print.buckets) for (const id of known.buckets?.get(key) ?? []) hits.set(id, (hits.get(id) ?? 0) + 1)
+    const ranked: Array<[NearRecord, number]> = []
+    for (const [id, count] of hits) {
+      // An id without a record was deleted by retention; the source's own items never cluster with it.
+      const record = known.records?.get(id)
+      if (record && record.sourceId !== source.id) ranked.push([record, count])
     }
+    ranked.sort((a, b) => b[1] - a[1] || (a[0].itemId < b[0].itemId ? -1 : 1))
+    return ranked.slice(0, MAX_CANDIDATES).map(([record]) => record)
   }
 }
 

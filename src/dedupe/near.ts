@@ -6,7 +6,7 @@
  * The parameters below are part of the stored data: signatures and bucket keys written with other
  * values never match new ones. Change them only with a store that is rebuilt.
  */
-import type { Entry } from '../model.js'
+import type { Entry, NearRecord } from '../model.js'
 import { stripBoilerplate } from '../normalize/boilerplate.js'
 import { foldForMatch } from '../variant/index.js'
 
@@ -34,6 +34,8 @@ const MAX_FIGURES = 96
 /** What is compared of two items: their MinHash signature and what the guards of `sameStory` read. */
 export interface Fingerprint {
   signature: Uint32Array
+  /** The LSH bucket of each band (`bandKeys`), computed once. */
+  buckets: number[]
   /** Distinct shingles the signature was taken over, to estimate containment from Jaccard. */
   shingles: number
   /** Folded headline and, when the text names it, the original headline (`原标题`). */
@@ -86,13 +88,19 @@ export function minhash(shingles: ReadonlySet<number>): Uint32Array {
   return signature
 }
 
-/** The bucket of each band, `{band}:{hash of its rows}`; the store keeps them as `lsh:{band}:{hash}`. */
-export function bandKeys(signature: Uint32Array): string[] {
-  const keys: string[] = []
+/** 2³²: a bucket key is `band × BAND_STRIDE + hash`, so the bands never share a bucket. */
+const BAND_STRIDE = 0x1_0000_0000
+
+/**
+ * The bucket of each band: `band × 2³² + a 32-bit hash of its rows`, an integer below 2⁴⁸ that
+ * every store keeps as a number (the stores written before kept it as `lsh:{band}:{hash in base 36}`).
+ */
+export function bandKeys(signature: Uint32Array): number[] {
+  const keys: number[] = new Array(LSH_BANDS)
   for (let band = 0; band < LSH_BANDS; band++) {
     let h = band + 1
     for (let row = 0; row < LSH_ROWS; row++) h = mix32(h ^ signature[band * LSH_ROWS + row]) + row
-    keys.push(`${band}:${(h >>> 0).toString(36)}`)
+    keys[band] = band * BAND_STRIDE + (h >>> 0)
   }
   return keys
 }
@@ -132,7 +140,8 @@ export function fingerprint(entry: Pick<Entry, 'title' | 'text' | 'originalTitle
   if (shingles.size < MIN_SHINGLES) return undefined
   const titles = [title]
   if (entry.originalTitle) titles.push(foldForMatch(entry.originalTitle))
-  return { signature: minhash(shingles), shingles: shingles.size, titles, figures: figures(folded) }
+  const signature = minhash(shingles)
+  return { signature, buckets: bandKeys(signature), shingles: shingles.size, titles, figures: figures(folded) }
 }
 
 /** Share of equal positions: an unbiased estimate of the shingle sets' Jaccard similarity. */
@@ -243,42 +252,22 @@ export function sameStory(s: Similarity, policy = NEAR_POLICY): boolean {
   return s.titleOverlap >= policy.minTitleOverlap || s.containment >= policy.strongContainment
 }
 
-/** The stored form of a fingerprint: `near:{itemId}` in the store, read back for confirmation. */
-export interface NearRecord {
-  itemId: string
-  sourceId: string
-  /** The item's cluster, fixed when the item was first stored. */
-  clusterId: string
-  /** Base64 of the signature's little-endian uint32s. */
-  signature: string
-  shingles: number
-  titles: string[]
-  figures: string[]
-}
-
+/** The stored form of a fingerprint, kept beside the item and read back to confirm a candidate. */
 export function toRecord(entry: Pick<Entry, 'id' | 'sourceId' | 'clusterId'>, print: Fingerprint): NearRecord {
   return {
     itemId: entry.id,
     sourceId: entry.sourceId,
     clusterId: entry.clusterId,
-    signature: encodeSignature(print.signature),
+    signature: print.signature,
+    buckets: print.buckets,
     shingles: print.shingles,
     titles: print.titles,
     figures: print.figures,
   }
 }
 
-function encodeSignature(signature: Uint32Array): string {
-  const bytes = Buffer.alloc(signature.length * 4)
-  signature.forEach((h, i) => bytes.writeUInt32LE(h, i * 4))
-  return bytes.toString('base64')
-}
-
 /** A stored record as a fingerprint; `undefined` for a record written with other parameters. */
 export function fromRecord(record: NearRecord): Fingerprint | undefined {
-  const bytes = Buffer.from(record.signature, 'base64')
-  if (bytes.length !== MINHASH_SIZE * 4) return undefined
-  const signature = new Uint32Array(MINHASH_SIZE)
-  for (let i = 0; i < MINHASH_SIZE; i++) signature[i] = bytes.readUInt32LE(i * 4)
-  return { signature, shingles: record.shingles, titles: record.titles, figures: record.figures }
+  if (record.signature.length !== MINHASH_SIZE) return undefined
+  return { signature: record.signature, buckets: record.buckets, shingles: record.shingles, titles: record.titles, figures: record.figures }
 }

@@ -1,26 +1,22 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import Keyv from 'keyv'
-import type { Cluster, Entry, SourceState } from '../model.js'
-import type { NearRecord } from '../dedupe/near.js'
+import type Keyv from 'keyv'
+import type { Cluster, Entry, ItemRef, NearRecord, SourceState } from '../model.js'
 import { StoreError, errorMessage } from '../errors.js'
+import type { Backend, Batch, Change, NearCandidates } from './backend.js'
+import { encodeValue } from './codec.js'
+import { migrate } from './migrate.js'
 import { parseStoreUrl, type StoreLocation } from './url.js'
 
 export { parseStoreUrl, DEFAULT_STORE_URL, type StoreLocation } from './url.js'
+export type { ItemRef } from '../model.js'
+export type { Change } from './backend.js'
 
-/** Every Keyv call is bounded: @keyv/redis never settles a `get()` while the server is down (DESIGN.md). */
+/** Every store call is bounded: @keyv/redis never settles a `get()` while the server is down (DESIGN.md). */
 export const STORE_TIMEOUT_MS = 10_000
-
-/** See `createKeyv`: SQLite in write-ahead-log mode, synced at checkpoints rather than at every commit. */
-const SQLITE_PRAGMAS = ['PRAGMA journal_mode=WAL', 'PRAGMA synchronous=NORMAL']
 
 /** Long-lived records (items, lists, indexes, source state) and rebuildable caches live apart. */
 const DATA_NAMESPACE = 'feedloom'
 
-/** A source's item list entry: id and published time (ms), newest first, so views merge without loading items. */
-export type ItemRef = [id: string, publishedMs: number]
-
-/** Everything one poll of one source writes, applied in an order that never loses stored data. */
+/** Everything one poll of one source writes, applied as one atomic batch (issue 9 §2). */
 export interface PollWrite {
   sourceId: string
   /** New or changed items. */
@@ -31,32 +27,34 @@ export interface PollWrite {
   keys: Array<[key: string, itemId: string]>
   /** Clusters created or extended by this poll. */
   clusters: Cluster[]
-  /** Near-duplicate fingerprints of the new items (`near:{itemId}`). */
+  /** Near-duplicate fingerprints of the new items. */
   nearRecords?: NearRecord[]
-  /** LSH buckets (`lsh:{band}:{hash}`) as complete new lists of item ids. */
-  buckets?: Array<[key: string, itemIds: string[]]>
-  /** Items dropped by retention; deleted last. */
+  /** Items dropped by retention. */
   removed: Entry[]
   state: SourceState
 }
 
 /**
- * The Keyv data model of DESIGN.md. Raw Keyv values never leave this class.
+ * The data model of DESIGN.md over one backend (SQLite, PostgreSQL, Redis, memory). Records are
+ * Keyv records; raw Keyv values never leave this class.
  *
  *   source:{id}:state  SourceState          item:{id}     Entry
  *   source:{id}:items  ItemRef[]            key:{exact}   item id (first item seen with that key)
  *   cluster:{id}       Cluster              rev           changes on every stored change
- *   near:{id}          NearRecord           lsh:{band}:{hash}  item ids (newest last, bounded)
  *
- * A bucket may name items retention deleted: their `near:` record is gone, which is how readers
- * know to ignore them, so buckets are never rewritten on deletion.
+ * Beside the records each backend keeps, written in the same atomic commit, the near-duplicate
+ * index (every new item's fingerprint, found by its LSH buckets) and a change log of the items
+ * each commit wrote or deleted, which the search index behind `q=` follows.
  */
 export class Store {
   readonly location: StoreLocation
   private readonly keyv: Keyv
 
-  constructor(keyv: Keyv, location: StoreLocation) {
-    this.keyv = keyv
+  constructor(
+    private readonly backend: Backend,
+    location: StoreLocation,
+  ) {
+    this.keyv = backend.keyv
     this.location = location
   }
 
@@ -100,14 +98,20 @@ export class Store {
     return this.many<string>(keys.map((k) => `key:${k}`), 'read exact-match keys')
   }
 
-  /** Item ids in LSH buckets (`bandKeys` of dedupe/near), `undefined` for an empty bucket. */
-  async lookupBuckets(keys: string[]): Promise<Array<string[] | undefined>> {
-    return this.many<string[]>(keys.map((k) => `lsh:${k}`), 'read near-duplicate buckets')
+  /** The newest `perBucket` items of each LSH bucket (dedupe/near `bandKeys`) and their fingerprints. */
+  async nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates> {
+    if (buckets.length === 0) return { buckets: new Map(), records: new Map() }
+    return this.call('read near-duplicate buckets', () => this.backend.nearCandidates(buckets, perBucket))
   }
 
-  /** Near-duplicate fingerprints of items, `undefined` for items deleted (or stored before them). */
-  async getNearRecords(ids: string[]): Promise<Array<NearRecord | undefined>> {
-    return this.many<NearRecord>(ids.map((id) => `near:${id}`), 'read near-duplicate fingerprints')
+  /** Near-duplicate fingerprints of items; items deleted (or stored without one) are absent. */
+  async getNearRecords(ids: string[]): Promise<Map<string, NearRecord>> {
+    return this.call('read near-duplicate fingerprints', () => this.backend.nearRecords(ids))
+  }
+
+  /** Items written or deleted after change `seq`, in commit order (what a search index follows). */
+  async changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }> {
+    return this.call('read the change log', () => this.backend.changesSince(seq, limit))
   }
 
   async getRev(): Promise<string> {
@@ -115,50 +119,45 @@ export class Store {
   }
 
   /**
-   * Applies one poll. Order matters: new records first, then the indexes that point at them, then
-   * the source's list, state and `rev`, deletions last. A failure at any step leaves every list
-   * pointing only at records that exist, so nothing stored before the poll is lost.
+   * Applies one poll in one atomic step (a transaction on SQLite and PostgreSQL, MULTI/EXEC on
+   * Redis): after a crash at any instant the store is as before the poll or as after it — never an
+   * item whose cluster does not list it, never a list naming an item that is not there.
    */
   async commit(write: PollWrite, rev: string): Promise<void> {
     const { sourceId } = write
-    await this.setMany(write.upserts.map((e) => ({ key: `item:${e.id}`, value: e })), `write items of ${sourceId}`)
-    await this.setMany((write.nearRecords ?? []).map((r) => ({ key: `near:${r.itemId}`, value: r })), `write near-duplicate fingerprints of ${sourceId}`)
-    await this.setMany(write.keys.map(([key, id]) => ({ key: `key:${key}`, value: id })), `write exact-match keys of ${sourceId}`)
-    await this.setMany((write.buckets ?? []).map(([key, ids]) => ({ key: `lsh:${key}`, value: ids })), `write near-duplicate buckets of ${sourceId}`)
-    await this.setMany(write.clusters.map((c) => ({ key: `cluster:${c.id}`, value: c })), `write clusters of ${sourceId}`)
-    await this.call(`write item list of ${sourceId}`, () => this.keyv.set(`source:${sourceId}:items`, write.list))
-    await this.call(`write state of ${sourceId}`, () => this.keyv.set(`source:${sourceId}:state`, write.state))
-    await this.call('write revision', () => this.keyv.set('rev', rev))
-    if (write.removed.length) await this.remove(write.removed)
+    const batch: Batch = { set: [], delete: [], nearAdd: write.nearRecords ?? [], nearRemove: [], changed: [], deleted: [] }
+    for (const e of write.upserts) {
+      batch.set.push([`item:${e.id}`, encodeValue(e)])
+      batch.changed.push(e.id)
+    }
+    for (const [key, id] of write.keys) batch.set.push([`key:${key}`, encodeValue(id)])
+    for (const c of write.clusters) batch.set.push([`cluster:${c.id}`, encodeValue(c)])
+    batch.set.push([`source:${sourceId}:items`, encodeValue(write.list)], [`source:${sourceId}:state`, encodeValue(write.state)], ['rev', encodeValue(rev)])
+    if (write.removed.length) await this.removal(write.removed, batch)
+    await this.call(`commit the poll of ${sourceId}`, () => this.backend.apply(batch))
   }
 
-  /** Deletes items, their fingerprints and the exact-match keys that still point at them. */
-  private async remove(items: Entry[]): Promise<void> {
+  /** Deletes items, their index entries and the exact-match keys that still point at them. */
+  private async removal(items: Entry[], batch: Batch): Promise<void> {
     const keys: string[] = []
     for (const item of items) keys.push(...exactKeys(item))
     const owners = await this.lookupKeys(keys)
     const ids = new Set(items.map((i) => i.id))
-    const doomed = keys.filter((_, i) => owners[i] !== undefined && ids.has(owners[i]!)).map((k) => `key:${k}`)
-    // Some adapters answer `false` to a batch naming an absent key: only fingerprints that exist are named.
-    const prints = (await this.getNearRecords(items.map((i) => i.id))).flatMap((r) => (r ? [`near:${r.itemId}`] : []))
-    await this.call('delete expired items', () => this.keyv.deleteMany([...items.map((i) => `item:${i.id}`), ...prints, ...doomed]))
+    keys.forEach((key, i) => owners[i] !== undefined && ids.has(owners[i]!) && batch.delete.push(`key:${key}`))
+    for (const item of items) {
+      batch.delete.push(`item:${item.id}`)
+      batch.nearRemove.push(item.id)
+      batch.deleted.push(item.id)
+    }
   }
 
   async close(): Promise<void> {
-    await this.keyv.disconnect().catch(() => undefined)
+    await this.backend.close().catch(() => undefined)
   }
 
   private async many<T>(keys: string[], what: string): Promise<Array<T | undefined>> {
     if (keys.length === 0) return []
     return (await this.call(what, () => this.keyv.getMany<T>(keys))) as Array<T | undefined>
-  }
-
-  private async setMany(entries: Array<{ key: string; value: unknown }>, what: string): Promise<void> {
-    if (entries.length === 0) return
-    // Some adapters answer `undefined` for a batch they wrote; only an explicit `false` is a refusal.
-    const results: unknown = await this.call(what, () => this.keyv.setMany(entries))
-    const refused = Array.isArray(results) ? results.filter((ok) => ok === false).length : 0
-    if (refused) throw new StoreError(`store: ${what}: the store refused ${refused} of ${entries.length} writes (${describeLocation(this.location)})`)
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -203,39 +202,42 @@ export function describeLocation(location: StoreLocation): string {
   }
 }
 
-/** Opens the store named by a URL. SQLite creates its folder; redis/postgres adapters load on demand. */
+/** Opens the store named by a URL. SQLite creates its folder; the redis and postgres clients load on demand. */
 export async function openStore(url: string): Promise<Store> {
   const location = parseStoreUrl(url)
-  const keyv = await createKeyv(location)
-  const store = new Store(keyv, location)
+  const backend = await openBackend(location)
+  const store = new Store(backend, location)
   await store.getRev() // fail now, with a clear message, rather than on the first poll
+  try {
+    await migrate(backend)
+  } catch (error) {
+    await store.close()
+    throw new StoreError(`store: cannot bring ${describeLocation(location)} to the current format: ${errorMessage(error)}`, { cause: error })
+  }
   return store
 }
 
-async function createKeyv(location: StoreLocation): Promise<Keyv> {
-  const options = { namespace: DATA_NAMESPACE, throwOnErrors: true } as const
-  switch (location.kind) {
-    case 'memory':
-      return new Keyv(options)
-    case 'sqlite': {
-      mkdirSync(dirname(location.path), { recursive: true })
-      const { default: KeyvSqlite } = await import('@keyv/sqlite')
-      const sqlite = new KeyvSqlite({ uri: `sqlite://${location.path}`, busyTimeout: 5_000 })
-      // @keyv/sqlite has no batch write: every `set` of a `setMany` is its own transaction, and in
-      // the default rollback-journal mode each one waits for an fsync (~5 ms), so a poll that writes
-      // an item's 42 LSH buckets took seconds. In WAL mode with synchronous=NORMAL a commit is an
-      // append (a crash may lose the last commits, never corrupt the file), and web processes keep
-      // reading while a worker writes.
-      for (const pragma of SQLITE_PRAGMAS) await sqlite.query(pragma)
-      return new Keyv({ ...options, store: sqlite })
+async function openBackend(location: StoreLocation): Promise<Backend> {
+  try {
+    switch (location.kind) {
+      case 'memory': {
+        const { MemoryBackend } = await import('./memory.js')
+        return new MemoryBackend(DATA_NAMESPACE)
+      }
+      case 'sqlite': {
+        const { SqliteBackend } = await import('./sqlite.js')
+        return SqliteBackend.open(location.path, DATA_NAMESPACE)
+      }
+      case 'redis': {
+        const { RedisBackend } = await import('./redis.js')
+        return await RedisBackend.open(location.url, DATA_NAMESPACE, STORE_TIMEOUT_MS)
+      }
+      case 'postgres': {
+        const { PostgresBackend } = await import('./postgres.js')
+        return await PostgresBackend.open(location.url, DATA_NAMESPACE)
+      }
     }
-    case 'redis': {
-      const { default: KeyvRedis } = await import('@keyv/redis')
-      return new Keyv({ ...options, store: new KeyvRedis(location.url, { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: STORE_TIMEOUT_MS }) })
-    }
-    case 'postgres': {
-      const { default: KeyvPostgres } = await import('@keyv/postgres')
-      return new Keyv({ ...options, store: new KeyvPostgres({ uri: location.url }) })
-    }
+  } catch (error) {
+    throw new StoreError(`store: cannot open ${describeLocation(location)}: ${errorMessage(error)}`, { cause: error })
   }
 }

@@ -1,7 +1,7 @@
 import type { SourceConfig } from '../model.js'
 import type { Fetcher } from '../fetch/index.js'
 import type { Store } from '../store/index.js'
-import { readEntries } from '../refresh.js'
+import { readerFor } from '../source/index.js'
 import type { Discovered } from './subscriber.js'
 
 /**
@@ -14,9 +14,10 @@ export function discoverHub(fetcher: Fetcher, now: () => Date, store?: Pick<Stor
     // A successful poll remembers the hub the feed advertises: no extra fetch needed.
     const state = await store?.getState(source.id).catch(() => undefined)
     if (state?.lastSuccess) return state.hub ? { hub: state.hub, topic: state.finalUrl ?? source.url } : undefined
-    const fetched = await fetcher.fetch(source.url, {}, { sourceId: source.id })
+    const reader = readerFor(source, fetcher)
+    const { fetched } = await reader.fetch({})
     if (fetched.kind !== 'ok') return undefined
-    const { raw } = await readEntries(source, fetched, now(), [])
+    const { raw } = await reader.read(fetched, { now: now(), knownAmbiguous: [] })
     return raw.hub ? { hub: raw.hub, topic: fetched.finalUrl } : undefined
   }
 }

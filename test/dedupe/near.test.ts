@@ -77,9 +77,9 @@ describe('MinHash estimates', () => {
   it('round-trips through its stored record; a record of another signature size is unusable', () => {
     const print = fingerprint({ title, text: sample })!
     const record = toRecord({ id: 'i1', sourceId: 'gjxw', clusterId: 'i1' }, print)
-    expect(JSON.parse(JSON.stringify(record))).toEqual(record)
+    expect(record.buckets).toEqual(bandKeys(print.signature))
     expect(fromRecord(record)).toEqual(print)
-    expect(fromRecord({ ...record, signature: Buffer.alloc(128 * 4).toString('base64') })).toBeUndefined()
+    expect(fromRecord({ ...record, signature: new Uint32Array(128) })).toBeUndefined()
   })
 })
 

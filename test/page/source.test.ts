@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createFetcher, type Fetcher } from '../../src/fetch/index.js'
 import { RobotsDisallowedError } from '../../src/fetch/robots.js'
 import { EXCERPT_MAX_CHARS } from '../../src/normalize/text.js'
-import { readEntries } from '../../src/refresh.js'
+import { readerFor } from '../../src/source/index.js'
 import { readPageSource, wantsArticles, withArticles } from '../../src/page/index.js'
 import type { Entry, PageConfig, SourceConfig } from '../../src/model.js'
 import { startFeedServer, type Served } from '../helpers/servers.js'
@@ -25,11 +25,11 @@ function source(extra: Partial<SourceConfig> = {}): SourceConfig {
   return sourceConfig({ id: 'ankang', title: '安康市人民政府 · 要闻', url: `${portal.url}/Node-1466.html`, categories: ['local'], crawlDelay: 0, page: PAGE, ...extra })
 }
 
-/** The list as a poll reads it, through refresh.ts's readEntries. */
+/** The list as a poll reads it, through the source's reader, before any article page (articleLimit 0). */
 async function listed(src: SourceConfig): Promise<Entry[]> {
   const fetched = await fetcher.fetch(src.url, {})
   if (fetched.kind !== 'ok') throw new Error('not modified')
-  return (await readEntries(src, fetched, NOW, [], fetcher)).fresh
+  return (await readerFor(src, fetcher).read(fetched, { now: NOW, knownAmbiguous: [], articleLimit: 0 })).entries
 }
 
 /** Requests per path made by `run`. */

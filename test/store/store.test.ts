@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openStore, parseStoreUrl, Store, type PollWrite } from '../../src/store/index.js'
+import { openStore, parseStoreUrl, type Store, type PollWrite } from '../../src/store/index.js'
 import { retain } from '../../src/store/retention.js'
-import { StoreError } from '../../src/errors.js'
-import Keyv from 'keyv'
+import Database from 'better-sqlite3'
 import { entry } from '../helpers/entries.js'
+import { storeBackends } from '../helpers/stores.js'
 import type { Entry } from '../../src/model.js'
 
 
@@ -41,12 +41,7 @@ describe('parseStoreUrl', () => {
 
 /** The same contract on every backend: memory and SQLite always, Redis and PostgreSQL when reachable. */
 const dir = mkdtempSync(join(tmpdir(), 'feedloom-store-'))
-const backends: Array<[string, string | undefined, string]> = [
-  ['memory', 'memory://', ''],
-  ['sqlite', `sqlite://${join(dir, 'a.sqlite')}`, ''],
-  ['redis', process.env.REDIS_URL, 'REDIS_URL is not set: Redis store tests skipped (CI sets it)'],
-  ['postgres', process.env.DATABASE_URL, 'DATABASE_URL is not set: PostgreSQL store tests skipped (CI sets it)'],
-]
+const backends = storeBackends()
 const opened: Store[] = []
 afterAll(async () => {
   for (const s of opened) await s.close()
@@ -83,30 +78,26 @@ describe.each(backends)('Store on %s', (name, url, why) => {
 })
 
 describe('a store failure during a poll', () => {
-  it('loses nothing that was stored before', async () => {
-    const keyv = new Keyv({ namespace: 'feedloom' })
-    const store = new Store(keyv, { kind: 'memory' })
-    const first = entry('a', 's', '2024-09-19T09:00:00.000Z')
+  it('loses nothing that was stored before, and writes nothing of the failed poll (SQLite)', async () => {
+    const path = join(dir, 'failing.sqlite')
+    const store = await openStore(`sqlite://${path}`)
+    opened.push(store)
+    const first = entry('a', 's', '2024-09-19T09:00:00.000Z', { canonicalUrl: 'https://x.example/a' })
     await store.commit(write('s', [first]), 'r1')
 
-    // The store starts refusing writes half-way through the next poll.
-    let writes = 0
-    const realSet = keyv.set.bind(keyv)
-    keyv.set = (async (key: string, value: unknown, ttl?: number) => {
-      if (++writes > 1) throw new Error('disk full')
-      return realSet(key, value, ttl)
-    }) as typeof keyv.set
-    keyv.setMany = (async (entries: Array<{ key: string; value: unknown }>) => {
-      for (const e of entries) await keyv.set(e.key, e.value)
-      return entries.map(() => true)
-    }) as typeof keyv.setMany
-    const second = entry('b', 's', '2024-09-19T10:00:00.000Z')
-    await expect(store.commit(write('s', [second, first]), 'r2')).rejects.toThrow(StoreError)
-    await expect(store.commit(write('s', [second, first]), 'r2')).rejects.toThrow(/^store: write .*disk full/)
+    // The disk fills up half-way through the next commit: its items are written, then the list is refused.
+    const db = new Database(path)
+    db.exec(`CREATE TRIGGER full BEFORE INSERT ON keyv WHEN NEW.key = 'feedloom:source:s:items' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+    db.exec(`CREATE TRIGGER full2 BEFORE UPDATE ON keyv WHEN NEW.key = 'feedloom:source:s:items' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`)
+    db.close()
+    const second = entry('b', 's', '2024-09-19T10:00:00.000Z', { canonicalUrl: 'https://x.example/b' })
+    await expect(store.commit(write('s', [second, first]), 'r2')).rejects.toThrow(/^store: commit the poll of s: database or disk is full/)
 
     expect(await store.getList('s')).toEqual([['a', Date.parse(first.published)]])
-    expect(await store.getItems(['a'])).toEqual([first])
+    expect(await store.getItems(['a', 'b'])).toEqual([first, undefined])
+    expect(await store.lookupKeys(['link:https://x.example/b'])).toEqual([undefined])
     expect(await store.getRev()).toBe('r1')
+    expect(await store.changesSince(0, 10)).toMatchObject({ changes: [{ itemId: 'a', deleted: false }] })
   })
 })
 

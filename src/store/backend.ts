@@ -1,0 +1,116 @@
+import type Keyv from 'keyv'
+import type { NearRecord } from '../model.js'
+
+/**
+ * Everything one poll writes, ready for a backend to apply in one atomic step (issue 9 §2): Keyv
+ * records already serialized (`codec.ts`), keys without Keyv's namespace, and the changes to the
+ * two indexes kept beside the records.
+ */
+export interface Batch {
+  set: Array<[key: string, value: string]>
+  delete: string[]
+  /** Fingerprints of new items, indexed by their buckets. */
+  nearAdd: NearRecord[]
+  /** Items whose fingerprints and bucket entries go. */
+  nearRemove: string[]
+  /** Items written or deleted, appended to the change log that the search index follows. */
+  changed: string[]
+  deleted: string[]
+}
+
+/** One entry of the change log: an item written (or deleted) by a commit, in commit order. */
+export interface Change {
+  seq: number
+  itemId: string
+  deleted: boolean
+}
+
+/** What a new item's buckets hold: bucket → ids of its newest items (newest first), and their fingerprints. */
+export interface NearCandidates {
+  buckets: Map<number, string[]>
+  records: Map<string, NearRecord>
+}
+
+/**
+ * One kind of store (SQLite, PostgreSQL, Redis, memory): a Keyv over its storage adapter for
+ * single records, plus what Keyv cannot do — apply a whole poll atomically, and keep the
+ * near-duplicate and search indexes beside the records in the same transaction.
+ */
+export interface Backend {
+  readonly keyv: Keyv
+  /** All of it or nothing: after a crash at any instant the store is as before or as after. */
+  apply(batch: Batch): Promise<void>
+  /** The newest `perBucket` items of each bucket, and their fingerprints. */
+  nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates>
+  nearRecords(itemIds: string[]): Promise<Map<string, NearRecord>>
+  /**
+   * Change-log entries after `seq`, oldest first, at most `limit`; and the oldest entry the log
+   * still holds (a reader behind it has missed changes and must start over).
+   */
+  changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }>
+  /** Every Keyv record whose key (without namespace) starts with `prefix`, as stored: for migrations. */
+  scan(prefix: string): AsyncIterable<[key: string, raw: string]>
+  close(): Promise<void>
+}
+
+/**
+ * A bucket holds postings up to this many times the number readers take before it is trimmed: a
+ * phrase that every item of a portal shares fills a bucket with thousands of items, which would
+ * make every read of it cost thousands of rows. Trimming only buckets found over this (by the read
+ * that precedes every commit) costs nothing for the ordinary bucket of one or two items.
+ */
+export const TRIM_FACTOR = 2
+
+/** Stores that can trim on every write (memory, Redis) keep at most this many postings per bucket. */
+export const MAX_POSTINGS_PER_BUCKET = 64
+
+/** Postings (bucket, item), newest first, grouped per bucket and capped at `perBucket`. */
+export function capBuckets(rows: Iterable<[bucket: number, itemId: string]>, perBucket: number, overfull: (bucket: number) => void, limit = perBucket * TRIM_FACTOR): Map<number, string[]> {
+  const out = new Map<number, string[]>()
+  const counts = new Map<number, number>()
+  for (const [bucket, itemId] of rows) {
+    const n = (counts.get(bucket) ?? 0) + 1
+    counts.set(bucket, n)
+    if (n === limit + 1) overfull(bucket)
+    if (n > perBucket) continue
+    const ids = out.get(bucket)
+    if (ids) ids.push(itemId)
+    else out.set(bucket, [itemId])
+  }
+  return out
+}
+
+/** A signature as bytes and back (little-endian uint32s; the same on every platform Node runs on here). */
+export function signatureBytes(signature: Uint32Array): Buffer {
+  const out = Buffer.allocUnsafe(signature.length * 4)
+  for (let i = 0; i < signature.length; i++) out.writeUInt32LE(signature[i], i * 4)
+  return out
+}
+
+export function signatureFromBytes(bytes: Uint8Array): Uint32Array {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out = new Uint32Array(bytes.byteLength >>> 2)
+  for (let i = 0; i < out.length; i++) out[i] = view.readUInt32LE(i * 4)
+  return out
+}
+
+/** Bucket keys (integers below 2⁴⁸) as bytes: six per key, little-endian. */
+export function bucketBytes(buckets: readonly number[]): Buffer {
+  const out = Buffer.allocUnsafe(buckets.length * 6)
+  for (let i = 0; i < buckets.length; i++) out.writeUIntLE(buckets[i], i * 6, 6)
+  return out
+}
+
+export function bucketsFromBytes(bytes: Uint8Array): number[] {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out: number[] = new Array(Math.floor(bytes.byteLength / 6))
+  for (let i = 0; i < out.length; i++) out[i] = view.readUIntLE(i * 6, 6)
+  return out
+}
+
+/**
+ * Change-log entries kept: enough for a search index to catch up after minutes of heavy ingest;
+ * one further behind rebuilds from the lists. Trimmed on commits, in steps of `LOG_TRIM_STEP`.
+ */
+export const CHANGE_LOG_KEEP = 1_000_000
+export const LOG_TRIM_STEP = 10_000
