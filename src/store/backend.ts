@@ -31,18 +31,30 @@ export interface NearCandidates {
   records: Map<string, NearRecord>
 }
 
+/** A fingerprint row as the in-memory LSH index (lsh.ts) reads it: its place in commit order and its buckets. */
+export interface NearRow {
+  seq: number
+  buckets: number[]
+}
+
 /**
  * One kind of store (SQLite, PostgreSQL, Redis, memory): a Keyv over its storage adapter for
- * single records, plus what Keyv cannot do — apply a whole poll atomically, and keep the
- * near-duplicate and search indexes beside the records in the same transaction.
+ * single records, plus what Keyv cannot do — apply a whole poll atomically, with the fingerprint
+ * rows and the change log kept beside the records in the same transaction.
  */
 export interface Backend {
   readonly keyv: Keyv
   /** All of it or nothing: after a crash at any instant the store is as before or as after. */
   apply(batch: Batch): Promise<void>
-  /** The newest `perBucket` items of each bucket, and their fingerprints. */
-  nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates>
-  nearRecords(itemIds: string[]): Promise<Map<string, NearRecord>>
+  /**
+   * Fingerprint rows appended after `seq`, in order, at most `limit`. Rows are numbered in commit
+   * order and numbers are never reused, so a reader that has seen up to `seq` has seen all before it.
+   */
+  nearRows(seq: number, limit: number): Promise<NearRow[]>
+  /** Fingerprints by row number; deleted rows are absent. */
+  nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>>
+  /** Fingerprints, with their row numbers, by item id; items without one are absent. */
+  nearByItem(itemIds: string[]): Promise<Map<string, NearRecord & { seq: number }>>
   /**
    * Change-log entries after `seq`, oldest first, at most `limit`; and the oldest entry the log
    * still holds (a reader behind it has missed changes and must start over).
@@ -51,33 +63,6 @@ export interface Backend {
   /** Every Keyv record whose key (without namespace) starts with `prefix`, as stored: for migrations. */
   scan(prefix: string): AsyncIterable<[key: string, raw: string]>
   close(): Promise<void>
-}
-
-/**
- * A bucket holds postings up to this many times the number readers take before it is trimmed: a
- * phrase that every item of a portal shares fills a bucket with thousands of items, which would
- * make every read of it cost thousands of rows. Trimming only buckets found over this (by the read
- * that precedes every commit) costs nothing for the ordinary bucket of one or two items.
- */
-export const TRIM_FACTOR = 2
-
-/** Stores that can trim on every write (memory, Redis) keep at most this many postings per bucket. */
-export const MAX_POSTINGS_PER_BUCKET = 64
-
-/** Postings (bucket, item), newest first, grouped per bucket and capped at `perBucket`. */
-export function capBuckets(rows: Iterable<[bucket: number, itemId: string]>, perBucket: number, overfull: (bucket: number) => void, limit = perBucket * TRIM_FACTOR): Map<number, string[]> {
-  const out = new Map<number, string[]>()
-  const counts = new Map<number, number>()
-  for (const [bucket, itemId] of rows) {
-    const n = (counts.get(bucket) ?? 0) + 1
-    counts.set(bucket, n)
-    if (n === limit + 1) overfull(bucket)
-    if (n > perBucket) continue
-    const ids = out.get(bucket)
-    if (ids) ids.push(itemId)
-    else out.set(bucket, [itemId])
-  }
-  return out
 }
 
 /** A signature as bytes and back (little-endian uint32s; the same on every platform Node runs on here). */

@@ -4,6 +4,7 @@ import { StoreError, errorMessage } from '../errors.js'
 import type { Backend, Batch, Change, NearCandidates } from './backend.js'
 import { encodeValue } from './codec.js'
 import { migrate } from './migrate.js'
+import { LshIndex } from './lsh.js'
 import { parseStoreUrl, type StoreLocation } from './url.js'
 
 export { parseStoreUrl, DEFAULT_STORE_URL, type StoreLocation } from './url.js'
@@ -12,6 +13,9 @@ export type { Change } from './backend.js'
 
 /** Every store call is bounded: @keyv/redis never settles a `get()` while the server is down (DESIGN.md). */
 export const STORE_TIMEOUT_MS = 10_000
+
+/** Fingerprint rows read per round trip when the LSH buckets are built or caught up. */
+const NEAR_ROWS_PER_READ = 10_000
 
 /** Long-lived records (items, lists, indexes, source state) and rebuildable caches live apart. */
 const DATA_NAMESPACE = 'feedloom'
@@ -49,6 +53,8 @@ export interface PollWrite {
 export class Store {
   readonly location: StoreLocation
   private readonly keyv: Keyv
+  /** The LSH buckets, built on the first near-duplicate lookup (web processes never need them). */
+  private lsh?: LshIndex
 
   constructor(
     private readonly backend: Backend,
@@ -98,15 +104,52 @@ export class Store {
     return this.many<string>(keys.map((k) => `key:${k}`), 'read exact-match keys')
   }
 
-  /** The newest `perBucket` items of each LSH bucket (dedupe/near `bandKeys`) and their fingerprints. */
+  /**
+   * The newest `perBucket` live items of each LSH bucket (dedupe/near `bandKeys`) and their
+   * fingerprints. The buckets are in memory (lsh.ts), caught up first with every fingerprint row
+   * appended since — by this process or any other worker — so a commit that follows sees them all.
+   */
   async nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates> {
-    if (buckets.length === 0) return { buckets: new Map(), records: new Map() }
-    return this.call('read near-duplicate buckets', () => this.backend.nearCandidates(buckets, perBucket))
+    const index = await this.nearIndex()
+    const seqsOf = new Map<number, number[]>()
+    const wanted = new Set<number>()
+    for (const bucket of buckets) {
+      const seqs = index.lookup(bucket)
+      if (seqs.length === 0) continue
+      seqsOf.set(bucket, seqs)
+      for (const seq of seqs) wanted.add(seq)
+    }
+    const found = wanted.size ? await this.call('read near-duplicate fingerprints', () => this.backend.nearBySeq([...wanted])) : new Map<number, NearRecord>()
+    const out: NearCandidates = { buckets: new Map(), records: new Map() }
+    for (const [bucket, seqs] of seqsOf) {
+      const ids: string[] = []
+      for (const seq of seqs) {
+        const record = found.get(seq)
+        // Deleted (by retention, here or in another worker): forgotten here too.
+        if (!record) index.remove(seq, [bucket])
+        else if (ids.length < perBucket) {
+          ids.push(record.itemId)
+          out.records.set(record.itemId, record)
+        }
+      }
+      if (ids.length) out.buckets.set(bucket, ids)
+    }
+    return out
   }
 
   /** Near-duplicate fingerprints of items; items deleted (or stored without one) are absent. */
   async getNearRecords(ids: string[]): Promise<Map<string, NearRecord>> {
-    return this.call('read near-duplicate fingerprints', () => this.backend.nearRecords(ids))
+    return this.call('read near-duplicate fingerprints', () => this.backend.nearByItem(ids))
+  }
+
+  /** The in-memory buckets, read from the fingerprint rows the first time, then caught up. */
+  private async nearIndex(): Promise<LshIndex> {
+    const index = (this.lsh ??= new LshIndex())
+    for (;;) {
+      const rows = await this.call('read new near-duplicate fingerprints', () => this.backend.nearRows(index.lastSeq, NEAR_ROWS_PER_READ))
+      for (const row of rows) index.add(row.seq, row.buckets)
+      if (rows.length < NEAR_ROWS_PER_READ) return index
+    }
   }
 
   /** Items written or deleted after change `seq`, in commit order (what a search index follows). */
@@ -133,12 +176,16 @@ export class Store {
     for (const [key, id] of write.keys) batch.set.push([`key:${key}`, encodeValue(id)])
     for (const c of write.clusters) batch.set.push([`cluster:${c.id}`, encodeValue(c)])
     batch.set.push([`source:${sourceId}:items`, encodeValue(write.list)], [`source:${sourceId}:state`, encodeValue(write.state)], ['rev', encodeValue(rev)])
-    if (write.removed.length) await this.removal(write.removed, batch)
+    const forget = write.removed.length ? await this.removal(write.removed, batch) : []
     await this.call(`commit the poll of ${sourceId}`, () => this.backend.apply(batch))
+    for (const record of forget) this.lsh?.remove(record.seq, record.buckets)
   }
 
-  /** Deletes items, their index entries and the exact-match keys that still point at them. */
-  private async removal(items: Entry[], batch: Batch): Promise<void> {
+  /**
+   * Deletes items, their fingerprints and the exact-match keys that still point at them; returns
+   * the fingerprint rows this process's buckets forget once the commit is through.
+   */
+  private async removal(items: Entry[], batch: Batch): Promise<Array<{ seq: number; buckets: number[] }>> {
     const keys: string[] = []
     for (const item of items) keys.push(...exactKeys(item))
     const owners = await this.lookupKeys(keys)
@@ -149,6 +196,7 @@ export class Store {
       batch.nearRemove.push(item.id)
       batch.deleted.push(item.id)
     }
+    return this.lsh ? [...(await this.call('read fingerprints of expired items', () => this.backend.nearByItem(items.map((i) => i.id)))).values()] : []
   }
 
   async close(): Promise<void> {

@@ -5,15 +5,18 @@
  */
 import Keyv from 'keyv'
 import type { NearRecord } from '../model.js'
-import { capBuckets, CHANGE_LOG_KEEP, LOG_TRIM_STEP, MAX_POSTINGS_PER_BUCKET, type Backend, type Batch, type Change, type NearCandidates } from './backend.js'
+import { CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type Change, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 export class MemoryBackend implements Backend {
   readonly keyv: Keyv
   private readonly map = new Map<string, string>()
-  /** Bucket → item ids, oldest first. */
-  private readonly postings = new Map<number, string[]>()
-  private readonly records = new Map<string, NearRecord>()
+  /** Fingerprint rows by number, and each item's row number. */
+  private readonly rows = new Map<number, NearRecord>()
+  private readonly rowOf = new Map<string, number>()
+  private nearSeq = 0
+  /** Every row number ever given, ascending (deleted ones are skipped when read). */
+  private readonly order: number[] = []
   private log: Change[] = []
   private seq = 0
   private readonly prefix: string
@@ -27,43 +30,53 @@ export class MemoryBackend implements Backend {
     for (const [key, value] of batch.set) this.map.set(this.prefix + key, value)
     for (const key of batch.delete) this.map.delete(this.prefix + key)
     for (const itemId of batch.nearRemove) {
-      const record = this.records.get(itemId)
-      if (!record) continue
-      this.records.delete(itemId)
-      for (const bucket of record.buckets) {
-        const ids = this.postings.get(bucket)?.filter((id) => id !== itemId)
-        if (ids?.length) this.postings.set(bucket, ids)
-        else this.postings.delete(bucket)
-      }
+      const seq = this.rowOf.get(itemId)
+      if (seq === undefined) continue
+      this.rows.delete(seq)
+      this.rowOf.delete(itemId)
     }
     for (const record of batch.nearAdd) {
-      this.records.set(record.itemId, record)
-      for (const bucket of record.buckets) {
-        const ids = this.postings.get(bucket)
-        if (!ids) this.postings.set(bucket, [record.itemId])
-        else if (ids.push(record.itemId) > MAX_POSTINGS_PER_BUCKET) ids.shift()
-      }
+      const old = this.rowOf.get(record.itemId)
+      if (old !== undefined) this.rows.delete(old)
+      this.rows.set(++this.nearSeq, record)
+      this.rowOf.set(record.itemId, this.nearSeq)
+      this.order.push(this.nearSeq)
     }
     for (const itemId of batch.changed) this.log.push({ seq: ++this.seq, itemId, deleted: false })
     for (const itemId of batch.deleted) this.log.push({ seq: ++this.seq, itemId, deleted: true })
     if (this.log.length > CHANGE_LOG_KEEP + LOG_TRIM_STEP) this.log = this.log.slice(-CHANGE_LOG_KEEP)
   }
 
-  async nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates> {
-    const rows: Array<[number, string]> = []
-    for (const bucket of buckets) {
-      const ids = this.postings.get(bucket) ?? []
-      for (let i = ids.length - 1; i >= 0 && i >= ids.length - perBucket; i--) rows.push([bucket, ids[i]])
+  async nearRows(seq: number, limit: number): Promise<NearRow[]> {
+    const out: NearRow[] = []
+    let lo = 0
+    let hi = this.order.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.order[mid] <= seq) lo = mid + 1
+      else hi = mid
     }
-    const capped = capBuckets(rows, perBucket, () => undefined)
-    return { buckets: capped, records: await this.nearRecords([...new Set(rows.map((r) => r[1]))]) }
+    for (let i = lo; i < this.order.length && out.length < limit; i++) {
+      const record = this.rows.get(this.order[i])
+      if (record) out.push({ seq: this.order[i], buckets: record.buckets })
+    }
+    return out
   }
 
-  async nearRecords(itemIds: string[]): Promise<Map<string, NearRecord>> {
-    const out = new Map<string, NearRecord>()
+  async nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>> {
+    const out = new Map<number, NearRecord>()
+    for (const seq of seqs) {
+      const record = this.rows.get(seq)
+      if (record) out.set(seq, record)
+    }
+    return out
+  }
+
+  async nearByItem(itemIds: string[]): Promise<Map<string, NearRecord & { seq: number }>> {
+    const out = new Map<string, NearRecord & { seq: number }>()
     for (const id of itemIds) {
-      const record = this.records.get(id)
-      if (record) out.set(id, record)
+      const seq = this.rowOf.get(id)
+      if (seq !== undefined) out.set(id, { ...this.rows.get(seq)!, seq })
     }
     return out
   }

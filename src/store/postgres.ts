@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events'
 import Keyv from 'keyv'
 import pg from 'pg'
 import type { NearRecord } from '../model.js'
-import { capBuckets, CHANGE_LOG_KEEP, LOG_TRIM_STEP, TRIM_FACTOR, signatureBytes, signatureFromBytes, type Backend, type Batch, type Change, type NearCandidates } from './backend.js'
+import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, signatureBytes, signatureFromBytes, type Backend, type Batch, type Change, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 /**
@@ -22,8 +22,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keyv(key VARCHAR(255) PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS feedloom_near(
   seq bigserial PRIMARY KEY, item text NOT NULL UNIQUE, source text NOT NULL, cluster text NOT NULL,
-  signature bytea NOT NULL, buckets bigint[] NOT NULL, shingles integer NOT NULL, titles text NOT NULL, figures text NOT NULL);
-CREATE TABLE IF NOT EXISTS feedloom_lsh(bucket bigint NOT NULL, seq bigint NOT NULL, PRIMARY KEY (bucket, seq));
+  signature bytea NOT NULL, buckets bytea NOT NULL, shingles integer NOT NULL, titles text NOT NULL, figures text NOT NULL);
 CREATE TABLE IF NOT EXISTS feedloom_changes(seq bigserial PRIMARY KEY, item text NOT NULL, deleted boolean NOT NULL);
 `
 /** @keyv/postgres made keys VARCHAR(255); a canonical link can be longer, so the column becomes text (no rewrite). */
@@ -101,7 +100,6 @@ async function upsert(db: pg.Pool | pg.PoolClient, entries: Array<[string, strin
 
 export class PostgresBackend implements Backend {
   readonly keyv: Keyv
-  private readonly crowded = new Map<number, number>()
   private readonly prefix: string
 
   private constructor(
@@ -141,35 +139,21 @@ export class PostgresBackend implements Backend {
   }
 
   async apply(batch: Batch): Promise<void> {
-    const crowded = [...this.crowded]
-    this.crowded.clear()
     const client = await this.pool.connect()
     try {
       await client.query('BEGIN')
       await upsert(client, batch.set.map(([k, v]) => [this.prefix + k, v]))
       if (batch.delete.length) await client.query('DELETE FROM keyv WHERE key = ANY($1::text[])', [batch.delete.map((k) => this.prefix + k)])
-      if (batch.nearRemove.length) {
-        await client.query('DELETE FROM feedloom_lsh AS l USING feedloom_near AS n WHERE n.item = ANY($1::text[]) AND l.seq = n.seq AND l.bucket = ANY(n.buckets)', [batch.nearRemove])
-        await client.query('DELETE FROM feedloom_near WHERE item = ANY($1::text[])', [batch.nearRemove])
-      }
+      if (batch.nearRemove.length) await client.query('DELETE FROM feedloom_near WHERE item = ANY($1::text[])', [batch.nearRemove])
       if (batch.nearAdd.length) {
-        const rows = batch.nearAdd.map((r) => ({ item: r.itemId, source: r.sourceId, cluster: r.clusterId, signature: signatureBytes(r.signature).toString('base64'), buckets: r.buckets, shingles: r.shingles, titles: JSON.stringify(r.titles), figures: JSON.stringify(r.figures) }))
+        const rows = batch.nearAdd.map((r) => ({ item: r.itemId, source: r.sourceId, cluster: r.clusterId, signature: signatureBytes(r.signature).toString('base64'), buckets: bucketBytes(r.buckets).toString('base64'), shingles: r.shingles, titles: JSON.stringify(r.titles), figures: JSON.stringify(r.figures) }))
+        // A fingerprint written again (an item fingerprinted anew) gets a new row number, so readers that catch up see it.
+        await client.query('DELETE FROM feedloom_near WHERE item = ANY($1::text[])', [rows.map((r) => r.item)])
         await client.query(
-          `WITH rows AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(item text, source text, cluster text, signature text, buckets jsonb, shingles integer, titles text, figures text)),
-           ins AS (INSERT INTO feedloom_near (item, source, cluster, signature, buckets, shingles, titles, figures)
-             SELECT item, source, cluster, decode(signature, 'base64'), ARRAY(SELECT jsonb_array_elements_text(buckets)::bigint), shingles, titles, figures FROM rows
-             ON CONFLICT (item) DO UPDATE SET source = EXCLUDED.source, cluster = EXCLUDED.cluster, signature = EXCLUDED.signature, buckets = EXCLUDED.buckets,
-               shingles = EXCLUDED.shingles, titles = EXCLUDED.titles, figures = EXCLUDED.figures
-             RETURNING seq, buckets)
-           INSERT INTO feedloom_lsh (bucket, seq) SELECT unnest(buckets), seq FROM ins ON CONFLICT DO NOTHING`,
+          `INSERT INTO feedloom_near (item, source, cluster, signature, buckets, shingles, titles, figures)
+           SELECT item, source, cluster, decode(signature, 'base64'), decode(buckets, 'base64'), shingles, titles, figures
+           FROM jsonb_to_recordset($1::jsonb) AS r(item text, source text, cluster text, signature text, buckets text, shingles integer, titles text, figures text)`,
           [JSON.stringify(rows)],
-        )
-      }
-      if (crowded.length) {
-        await client.query(
-          `DELETE FROM feedloom_lsh AS l USING unnest($1::bigint[], $2::integer[]) AS t(bucket, keep)
-           WHERE l.bucket = t.bucket AND l.seq < (SELECT seq FROM feedloom_lsh WHERE bucket = t.bucket ORDER BY seq DESC OFFSET t.keep - 1 LIMIT 1)`,
-          [crowded.map(([b]) => b), crowded.map(([, k]) => k)],
         )
       }
       const logged = [...batch.changed.map((id) => [id, false] as const), ...batch.deleted.map((id) => [id, true] as const)]
@@ -187,33 +171,24 @@ export class PostgresBackend implements Backend {
     }
   }
 
-  async nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates> {
-    const { rows } = await this.pool.query<{ bucket: string; item: string }>(
-      `SELECT b.bucket, n.item FROM unnest($1::bigint[]) AS b(bucket)
-       CROSS JOIN LATERAL (SELECT seq FROM feedloom_lsh WHERE bucket = b.bucket ORDER BY seq DESC LIMIT $2) AS l
-       JOIN feedloom_near AS n ON n.seq = l.seq ORDER BY b.bucket, l.seq DESC`,
-      [buckets, perBucket * TRIM_FACTOR + 1],
-    )
-    const capped = capBuckets(
-      rows.map((r): [number, string] => [Number(r.bucket), r.item]),
-      perBucket,
-      (bucket) => this.crowded.set(bucket, perBucket),
-    )
-    const ids = new Set<string>()
-    for (const list of capped.values()) for (const id of list) ids.add(id)
-    return { buckets: capped, records: await this.nearRecords([...ids]) }
+  async nearRows(seq: number, limit: number): Promise<NearRow[]> {
+    const { rows } = await this.pool.query<{ seq: string; buckets: Buffer }>('SELECT seq, buckets FROM feedloom_near WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit])
+    return rows.map((r) => ({ seq: Number(r.seq), buckets: bucketsFromBytes(r.buckets) }))
   }
 
-  async nearRecords(itemIds: string[]): Promise<Map<string, NearRecord>> {
-    const out = new Map<string, NearRecord>()
+  async nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>> {
+    const out = new Map<number, NearRecord>()
+    if (seqs.length === 0) return out
+    const { rows } = await this.pool.query<StoredNear>('SELECT * FROM feedloom_near WHERE seq = ANY($1::bigint[])', [seqs])
+    for (const row of rows) out.set(Number(row.seq), fromRow(row))
+    return out
+  }
+
+  async nearByItem(itemIds: string[]): Promise<Map<string, NearRecord & { seq: number }>> {
+    const out = new Map<string, NearRecord & { seq: number }>()
     if (itemIds.length === 0) return out
-    const { rows } = await this.pool.query<{ item: string; source: string; cluster: string; signature: Buffer; buckets: string[]; shingles: number; titles: string; figures: string }>(
-      'SELECT item, source, cluster, signature, buckets, shingles, titles, figures FROM feedloom_near WHERE item = ANY($1::text[])',
-      [itemIds],
-    )
-    for (const r of rows) {
-      out.set(r.item, { itemId: r.item, sourceId: r.source, clusterId: r.cluster, signature: signatureFromBytes(r.signature), buckets: r.buckets.map(Number), shingles: r.shingles, titles: JSON.parse(r.titles), figures: JSON.parse(r.figures) })
-    }
+    const { rows } = await this.pool.query<StoredNear>('SELECT * FROM feedloom_near WHERE item = ANY($1::text[])', [itemIds])
+    for (const row of rows) out.set(row.item, { ...fromRow(row), seq: Number(row.seq) })
     return out
   }
 
@@ -239,4 +214,20 @@ export class PostgresBackend implements Backend {
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined)
   }
+}
+
+interface StoredNear {
+  seq: string
+  item: string
+  source: string
+  cluster: string
+  signature: Buffer
+  buckets: Buffer
+  shingles: number
+  titles: string
+  figures: string
+}
+
+function fromRow(r: StoredNear): NearRecord {
+  return { itemId: r.item, sourceId: r.source, clusterId: r.cluster, signature: signatureFromBytes(r.signature), buckets: bucketsFromBytes(r.buckets), shingles: r.shingles, titles: JSON.parse(r.titles), figures: JSON.parse(r.figures) }
 }

@@ -8,7 +8,7 @@
 import KeyvRedis from '@keyv/redis'
 import Keyv from 'keyv'
 import type { NearRecord } from '../model.js'
-import { capBuckets, CHANGE_LOG_KEEP, LOG_TRIM_STEP, MAX_POSTINGS_PER_BUCKET, type Backend, type Batch, type Change, type NearCandidates } from './backend.js'
+import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type Change, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 /** What this backend uses of @redis/client (its full types are too heavy to check for nothing). */
@@ -45,6 +45,38 @@ local base = tonumber(redis.call('get', KEYS[2]) or '0')
 local start = math.max(0, tonumber(ARGV[1]) - base)
 return {base, redis.call('lrange', KEYS[1], start, start + tonumber(ARGV[2]) - 1)}`
 
+/**
+ * Fingerprint rows: a counter gives each new row its number, a hash keeps the row by number, a
+ * sorted set orders the numbers (and the bucket bytes ride as its members' suffix, so a reader
+ * catching up reads one range), and a hash maps item id → number. One script appends, inside the
+ * commit's MULTI. KEYS: counter, rows, order, items; ARGV: per row item id, bucket bytes (base64), JSON.
+ */
+const APPEND_NEAR = `
+local first = redis.call('incrby', KEYS[1], #ARGV / 3) - #ARGV / 3
+for i = 1, #ARGV, 3 do
+  local old = redis.call('hget', KEYS[4], ARGV[i])
+  if old then
+    redis.call('hdel', KEYS[2], old)
+    redis.call('zremrangebyscore', KEYS[3], old, old)
+  end
+  local seq = first + (i + 2) / 3
+  redis.call('hset', KEYS[2], seq, ARGV[i + 2])
+  redis.call('zadd', KEYS[3], seq, seq .. ':' .. ARGV[i + 1])
+  redis.call('hset', KEYS[4], ARGV[i], seq)
+end
+return first`
+/** Deletes the rows of item ids. KEYS: rows, order, items. */
+const REMOVE_NEAR = `
+for i = 1, #ARGV do
+  local seq = redis.call('hget', KEYS[3], ARGV[i])
+  if seq then
+    redis.call('hdel', KEYS[1], seq)
+    redis.call('zremrangebyscore', KEYS[2], seq, seq)
+    redis.call('hdel', KEYS[3], ARGV[i])
+  end
+end
+return 0`
+
 /** A fingerprint as the string Redis keeps (the signature and buckets as base64 and numbers). */
 interface StoredNear extends Omit<NearRecord, 'signature'> {
   signature: string
@@ -73,67 +105,57 @@ export class RedisBackend implements Backend {
     return `${this.namespace}::${this.namespace}:${key}`
   }
 
-  private bucketKey(bucket: number): string {
-    return `${this.namespace}::index:lsh:${bucket}`
-  }
-
-  private nearKey(itemId: string): string {
-    return `${this.namespace}::index:near:${itemId}`
+  /** counter, rows, order, items */
+  private nearKeys(): [string, string, string, string] {
+    const base = `${this.namespace}::index:near`
+    return [`${base}:seq`, `${base}:rows`, `${base}:order`, `${base}:items`]
   }
 
   async apply(batch: Batch): Promise<void> {
-    // Fingerprints to remove are read first: their buckets say which sorted sets name them.
-    const removed = batch.nearRemove.length ? await this.nearRecords(batch.nearRemove) : new Map<string, NearRecord>()
+    const [counter, rows, order, items] = this.nearKeys()
     const multi = this.client.multi()
     for (const [key, value] of batch.set) multi.addCommand(['SET', this.recordKey(key), value])
     if (batch.delete.length) multi.addCommand(['UNLINK', ...batch.delete.map((k) => this.recordKey(k))])
-    for (const record of removed.values()) {
-      for (const bucket of record.buckets) multi.addCommand(['ZREM', this.bucketKey(bucket), record.itemId])
-      multi.addCommand(['UNLINK', this.nearKey(record.itemId)])
+    if (batch.nearRemove.length) multi.addCommand(['EVAL', REMOVE_NEAR, '3', rows, order, items, ...batch.nearRemove])
+    if (batch.nearAdd.length) {
+      const args = batch.nearAdd.flatMap((r) => {
+        const stored: StoredNear = { ...r, signature: Buffer.from(r.signature.buffer, r.signature.byteOffset, r.signature.byteLength).toString('base64') }
+        return [r.itemId, bucketBytes(r.buckets).toString('base64'), JSON.stringify(stored)]
+      })
+      multi.addCommand(['EVAL', APPEND_NEAR, '4', counter, rows, order, items, ...args])
     }
-    // Insertion order within one commit, after every earlier commit: the newest have the highest scores.
-    const base = Date.now() * 1_000
-    batch.nearAdd.forEach((record, i) => {
-      const stored: StoredNear = { ...record, signature: Buffer.from(record.signature.buffer, record.signature.byteOffset, record.signature.byteLength).toString('base64') }
-      multi.addCommand(['SET', this.nearKey(record.itemId), JSON.stringify(stored)])
-      for (const bucket of record.buckets) {
-        const key = this.bucketKey(bucket)
-        multi.addCommand(['ZADD', key, String(base + (i % 1_000)), record.itemId])
-        multi.addCommand(['ZREMRANGEBYRANK', key, '0', String(-MAX_POSTINGS_PER_BUCKET - 1)])
-      }
-    })
     const entries = [...batch.changed.map((id) => `u:${id}`), ...batch.deleted.map((id) => `d:${id}`)]
     if (entries.length) multi.addCommand(['EVAL', APPEND_LOG, '2', ...this.logKeys(), ...entries])
     await multi.exec()
   }
 
-  async nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates> {
-    const rows: Array<[number, string]> = []
-    for (let i = 0; i < buckets.length; i += READ_CHUNK) {
-      const chunk = buckets.slice(i, i + READ_CHUNK)
-      const multi = this.client.multi()
-      for (const bucket of chunk) multi.addCommand(['ZRANGE', this.bucketKey(bucket), '0', String(perBucket - 1), 'REV'])
-      const replies = (await multi.execAsPipeline()) as unknown as string[][]
-      replies.forEach((ids, j) => {
-        for (const id of ids) rows.push([chunk[j], id])
-      })
-    }
-    const capped = capBuckets(rows, perBucket, () => undefined)
-    return { buckets: capped, records: await this.nearRecords([...new Set(rows.map((r) => r[1]))]) }
+  async nearRows(seq: number, limit: number): Promise<NearRow[]> {
+    const members = (await this.client.sendCommand(['ZRANGE', this.nearKeys()[2], `(${seq}`, '+inf', 'BYSCORE', 'LIMIT', '0', String(limit)])) as string[]
+    return members.map((m) => {
+      const at = m.indexOf(':')
+      return { seq: Number(m.slice(0, at)), buckets: bucketsFromBytes(Buffer.from(m.slice(at + 1), 'base64')) }
+    })
   }
 
-  async nearRecords(itemIds: string[]): Promise<Map<string, NearRecord>> {
-    const out = new Map<string, NearRecord>()
-    for (let i = 0; i < itemIds.length; i += READ_CHUNK) {
-      const chunk = itemIds.slice(i, i + READ_CHUNK)
-      const values = await this.client.mGet(chunk.map((id) => this.nearKey(id)))
-      values.forEach((value) => {
-        if (value === null) return
-        const stored = JSON.parse(String(value)) as StoredNear
-        const bytes = Buffer.from(stored.signature, 'base64')
-        out.set(stored.itemId, { ...stored, signature: new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) })
-      })
+  async nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>> {
+    const out = new Map<number, NearRecord>()
+    for (let i = 0; i < seqs.length; i += READ_CHUNK) {
+      const chunk = seqs.slice(i, i + READ_CHUNK)
+      const values = (await this.client.sendCommand(['HMGET', this.nearKeys()[1], ...chunk.map(String)])) as Array<string | null>
+      values.forEach((v, j) => v !== null && out.set(chunk[j], parseNear(v)))
     }
+    return out
+  }
+
+  async nearByItem(itemIds: string[]): Promise<Map<string, NearRecord & { seq: number }>> {
+    const out = new Map<string, NearRecord & { seq: number }>()
+    if (itemIds.length === 0) return out
+    const seqs = (await this.client.sendCommand(['HMGET', this.nearKeys()[3], ...itemIds])) as Array<string | null>
+    const found = await this.nearBySeq(seqs.filter((s): s is string => s !== null).map(Number))
+    itemIds.forEach((id, i) => {
+      const record = seqs[i] === null ? undefined : found.get(Number(seqs[i]))
+      if (record) out.set(id, { ...record, seq: Number(seqs[i]) })
+    })
     return out
   }
 
@@ -164,4 +186,10 @@ export class RedisBackend implements Backend {
   async close(): Promise<void> {
     await this.adapter.disconnect().catch(() => undefined)
   }
+}
+
+function parseNear(value: string): NearRecord {
+  const stored = JSON.parse(value) as StoredNear
+  const bytes = Buffer.from(stored.signature, 'base64')
+  return { ...stored, signature: new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) }
 }

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { LshIndex, MAX_PER_BUCKET } from '../../src/store/lsh.js'
+
+const bucket = (band: number, hash: number) => band * 0x1_0000_0000 + hash
+
+describe('LshIndex', () => {
+  it('finds every row by each of its buckets, newest first', () => {
+    const index = new LshIndex()
+    index.add(1, [bucket(0, 7), bucket(1, 9)])
+    index.add(2, [bucket(0, 7), bucket(1, 10)])
+    expect(index.lookup(bucket(0, 7))).toEqual([2, 1])
+    expect(index.lookup(bucket(1, 9))).toEqual([1])
+    expect(index.lookup(bucket(1, 7))).toEqual([]) // the same hash in another band is another bucket
+    expect(index.lastSeq).toBe(2)
+  })
+
+  it('keeps a crowded bucket to its newest MAX_PER_BUCKET rows', () => {
+    const index = new LshIndex()
+    for (let seq = 1; seq <= MAX_PER_BUCKET * 3; seq++) index.add(seq, [bucket(3, 42), bucket(4, seq)])
+    expect(index.lookup(bucket(3, 42))).toEqual(Array.from({ length: MAX_PER_BUCKET }, (_, i) => MAX_PER_BUCKET * 3 - i))
+    expect(index.lookup(bucket(4, 1))).toEqual([1])
+  })
+
+  it('forgets removed rows, and keeps everything else through growth', () => {
+    const index = new LshIndex()
+    const rows = 50_000
+    const bucketsOf = (seq: number) => Array.from({ length: 42 }, (_, band) => bucket(band, Math.imul(seq, 2654435761 + band) >>> 0))
+    for (let seq = 1; seq <= rows; seq++) index.add(seq, bucketsOf(seq))
+    for (let seq = 1; seq <= rows; seq += 2) index.remove(seq, bucketsOf(seq))
+    for (const seq of [2, 1000, 33_334, rows]) for (const b of bucketsOf(seq)) expect(index.lookup(b)).toContain(seq)
+    for (const seq of [1, 999, 49_999]) for (const b of bucketsOf(seq)) expect(index.lookup(b)).not.toContain(seq)
+    expect(index.size).toBe((rows / 2) * 42)
+    // 8 bytes a slot, at least 30 % of slots in use.
+    expect(index.bytes).toBeLessThanOrEqual(rows * 42 * 8 / 0.3)
+  })
+})
