@@ -67,23 +67,55 @@ function hashString(s: string): number {
 /** One seed per MinHash function, fixed for ever (a golden-ratio sequence, mixed). */
 const SEEDS = Uint32Array.from({ length: MINHASH_SIZE }, (_, i) => mix32(Math.imul(i + 1, 0x9e3779b9)))
 
-/** The distinct character shingles of folded text, as 32-bit hashes. */
-export function shingleHashes(folded: string): Set<number> {
-  const chars = Array.from(folded)
-  const out = new Set<number>()
-  if (chars.length === 0) return out
-  if (chars.length < SHINGLE_CHARS) out.add(hashString(folded))
-  for (let i = 0; i + SHINGLE_CHARS <= chars.length; i++) out.add(hashString(chars.slice(i, i + SHINGLE_CHARS).join('')))
-  return out
+/**
+ * The distinct character shingles of folded text, as 32-bit hashes: `hashString` of each run of
+ * SHINGLE_CHARS code points, computed over the code units in place (no substring per position).
+ */
+export function shingleHashes(folded: string): Uint32Array {
+  const n = folded.length
+  if (n === 0) return new Uint32Array(0)
+  // Start of each code point, so a shingle is the code units from starts[i] to starts[i + 3].
+  const starts = new Uint32Array(n + 1)
+  let points = 0
+  for (let i = 0; i < n; points++) {
+    starts[points] = i
+    const c = folded.charCodeAt(i)
+    const low = i + 1 < n ? folded.charCodeAt(i + 1) : 0
+    i += c >= 0xd800 && c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff ? 2 : 1
+  }
+  starts[points] = n
+  if (points < SHINGLE_CHARS) return Uint32Array.of(hashString(folded))
+  const out = new Uint32Array(points - SHINGLE_CHARS + 1)
+  for (let p = 0; p < out.length; p++) {
+    let h = 0x811c9dc5
+    for (let i = starts[p], end = starts[p + SHINGLE_CHARS]; i < end; i++) h = Math.imul(h ^ folded.charCodeAt(i), 0x01000193)
+    out[p] = mix32(h)
+  }
+  // Distinct values: sorted, then compacted.
+  out.sort()
+  let distinct = 0
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) out[distinct++] = out[i]
+  return out.subarray(0, distinct)
 }
 
-export function minhash(shingles: ReadonlySet<number>): Uint32Array {
-  const signature = new Uint32Array(MINHASH_SIZE).fill(0xffffffff)
-  for (const shingle of shingles) {
-    for (let i = 0; i < MINHASH_SIZE; i++) {
-      const h = mix32(shingle ^ SEEDS[i])
-      if (h < signature[i]) signature[i] = h
+/** The MinHash signature of a set of distinct shingle hashes. */
+export function minhash(shingles: Uint32Array): Uint32Array {
+  const signature = new Uint32Array(MINHASH_SIZE)
+  for (let i = 0; i < MINHASH_SIZE; i++) {
+    const seed = SEEDS[i]
+    let min = 0xffffffff
+    for (let j = 0; j < shingles.length; j++) {
+      // mix32, inlined: this loop is most of the cost of fingerprinting an item.
+      let h = shingles[j] ^ seed
+      h ^= h >>> 16
+      h = Math.imul(h, 0x85ebca6b)
+      h ^= h >>> 13
+      h = Math.imul(h, 0xc2b2ae35)
+      h ^= h >>> 16
+      h >>>= 0
+      if (h < min) min = h
     }
+    signature[i] = min
   }
   return signature
 }
@@ -137,11 +169,11 @@ export function fingerprint(entry: Pick<Entry, 'title' | 'text' | 'originalTitle
   const title = foldForMatch(entry.title)
   const folded = `${title}${body}`
   const shingles = shingleHashes(folded)
-  if (shingles.size < MIN_SHINGLES) return undefined
+  if (shingles.length < MIN_SHINGLES) return undefined
   const titles = [title]
   if (entry.originalTitle) titles.push(foldForMatch(entry.originalTitle))
   const signature = minhash(shingles)
-  return { signature, buckets: bandKeys(signature), shingles: shingles.size, titles, figures: figures(folded) }
+  return { signature, buckets: bandKeys(signature), shingles: shingles.length, titles, figures: figures(folded) }
 }
 
 /** Share of equal positions: an unbiased estimate of the shingle sets' Jaccard similarity. */

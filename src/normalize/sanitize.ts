@@ -79,37 +79,43 @@ function resolveSrcset(value: string, base: string | undefined): string {
     .join(', ')
 }
 
-function optionsFor(baseUrl: string | undefined): sanitize.IOptions {
-  return {
-    allowedTags: ALLOWED_TAGS,
-    allowedAttributes: ALLOWED_ATTRIBUTES,
-    allowedSchemes: ALLOWED_SCHEMES,
-    allowedSchemesByTag: { img: MEDIA_SCHEMES, audio: MEDIA_SCHEMES, video: MEDIA_SCHEMES, source: MEDIA_SCHEMES },
-    allowedSchemesAppliedToAttributes: URL_ATTRIBUTES,
-    allowProtocolRelative: true,
-    disallowedTagsMode: 'discard',
-    nonTextTags: NON_TEXT_TAGS,
-    selfClosing: SELF_CLOSING,
-    parseStyleAttributes: false,
-    textFilter: (text) => stripFlattenedRuby(text),
-    transformTags: {
-      '*': (tagName, attribs) => {
-        const out: sanitize.Attributes = {}
-        for (const [name, value] of Object.entries(attribs)) {
-          if (URL_ATTRIBUTES.includes(name)) {
-            const resolved = resolve(value, baseUrl)
-            if (resolved !== undefined) out[name] = resolved
-          } else if (name === 'srcset') {
-            out[name] = resolveSrcset(value, baseUrl)
-          } else {
-            out[name] = value
-          }
+/**
+ * The base URL of the fragment being sanitized: `sanitize` runs synchronously, so one options
+ * object serves every call (sanitize-html rebuilds its lookup tables from the options it is
+ * given, but building a new options object and closures per item costs as much again).
+ */
+let currentBase: string | undefined
+
+const OPTIONS: sanitize.IOptions = {
+  allowedTags: ALLOWED_TAGS,
+  allowedAttributes: ALLOWED_ATTRIBUTES,
+  allowedSchemes: ALLOWED_SCHEMES,
+  allowedSchemesByTag: { img: MEDIA_SCHEMES, audio: MEDIA_SCHEMES, video: MEDIA_SCHEMES, source: MEDIA_SCHEMES },
+  allowedSchemesAppliedToAttributes: URL_ATTRIBUTES,
+  allowProtocolRelative: true,
+  disallowedTagsMode: 'discard',
+  nonTextTags: NON_TEXT_TAGS,
+  selfClosing: SELF_CLOSING,
+  parseStyleAttributes: false,
+  textFilter: (text) => stripFlattenedRuby(text),
+  transformTags: {
+    '*': (tagName, attribs) => {
+      const out: sanitize.Attributes = {}
+      for (const name in attribs) {
+        const value = attribs[name]
+        if (URL_ATTRIBUTES.includes(name)) {
+          const resolved = resolve(value, currentBase)
+          if (resolved !== undefined) out[name] = resolved
+        } else if (name === 'srcset') {
+          out[name] = resolveSrcset(value, currentBase)
+        } else {
+          out[name] = value
         }
-        if (tagName === 'a') out.rel = LINK_REL
-        return { tagName, attribs: out }
-      },
+      }
+      if (tagName === 'a') out.rel = LINK_REL
+      return { tagName, attribs: out }
     },
-  }
+  },
 }
 
 /**
@@ -117,6 +123,10 @@ function optionsFor(baseUrl: string | undefined): sanitize.IOptions {
  * resolved against `baseUrl`, `rel="noopener noreferrer"` on links, XML-illegal characters gone.
  */
 export function sanitizeHtml(html: string, baseUrl?: string): string {
-  const base = baseUrl !== undefined && URL.canParse(baseUrl) ? baseUrl : undefined
-  return stripXmlIllegal(sanitize(stripXmlIllegal(html), optionsFor(base))).trim()
+  currentBase = baseUrl !== undefined && URL.canParse(baseUrl) ? baseUrl : undefined
+  try {
+    return stripXmlIllegal(sanitize(stripXmlIllegal(html), OPTIONS)).trim()
+  } finally {
+    currentBase = undefined
+  }
 }

@@ -51,7 +51,7 @@ describe('fingerprint', () => {
 })
 
 describe('MinHash estimates', () => {
-  const range = (from: number, to: number) => new Set(Array.from({ length: to - from }, (_, i) => (i + from) * 2654435761))
+  const range = (from: number, to: number) => Uint32Array.from({ length: to - from }, (_, i) => Math.imul(i + from, 2654435761) >>> 0)
 
   it.each([
     [1, range(0, 400), range(0, 400)],
@@ -72,6 +72,13 @@ describe('MinHash estimates', () => {
     expect(a).toHaveLength(LSH_BANDS)
     expect(bandKeys(minhash(range(0, 300)))).toEqual(a)
     expect(bandKeys(minhash(range(1000, 1300))).filter((k) => a.includes(k))).toEqual([])
+  })
+
+  it('gives the signature stores already hold: hashes and seeds are part of the stored data', () => {
+    // Values computed by the first implementation (commit fcc0b94), which built a substring per shingle.
+    const print = fingerprint({ title: '汉滨区政协党建工作纪实', text: sample })!
+    expect(Array.from(print.signature.slice(0, 6))).toEqual([3503646, 2358052, 4966408, 3197425, 2241522, 8766366])
+    expect(print.shingles).toBe(821)
   })
 
   it('round-trips through its stored record; a record of another signature size is unusable', () => {

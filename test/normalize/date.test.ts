@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { parseDate, YEARLESS_FUTURE_TOLERANCE_MS } from '../../src/normalize/date.js'
+import { DateTime } from 'luxon'
 
 interface DateRow {
   parser: string
@@ -171,6 +172,34 @@ describe('parseDate: regional and common forms', () => {
       fc.property(fc.oneof(fc.string(), fc.array(pieces, { maxLength: 12 }).map((p) => p.join(''))), (input) => {
         const got = parseDate(input, { zone: 'Asia/Shanghai', now: NOW })
         if (got !== undefined) expect(Number.isNaN(got.getTime())).toBe(false)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+})
+
+describe('the common forms, read without luxon', () => {
+  const zones = ['Asia/Shanghai', 'Asia/Hong_Kong', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'UTC']
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0')
+  it('agree with luxon for every wall time and zone, daylight-saving changes included', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2037-12-31T00:00:00Z'), noInvalidDate: true }), fc.constantFrom(...zones), fc.boolean(), (d, zone, seconds) => {
+        const [y, mo, day, h, mi, s] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), seconds ? d.getUTCSeconds() : 0]
+        const text = `${y}-${pad(mo)}-${pad(day)} ${pad(h)}:${pad(mi)}${seconds ? `:${pad(s)}` : ''}`
+        const expected = DateTime.fromObject({ year: y, month: mo, day, hour: h, minute: mi, second: s }, { zone }).toJSDate()
+        expect(parseDate(text, { zone, now: new Date('2040-01-01T00:00:00Z') })?.toISOString()).toBe(expected.toISOString())
+      }),
+      { numRuns: 2000 },
+    )
+  })
+  it('agree with the RFC 822 reading of Date for every instant and offset', () => {
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2037-12-31T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: -12 * 60, max: 14 * 60 }), (d, offset) => {
+        const local = new Date(Math.floor(d.getTime() / 1000) * 1000 + offset * 60_000)
+        const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`
+        const text = `${local.getUTCDate()} ${months[local.getUTCMonth()]} ${local.getUTCFullYear()} ${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())} ${zone}`
+        expect(parseDate(text, { zone: 'Asia/Shanghai', now: new Date('2040-01-01T00:00:00Z') })?.getTime()).toBe(Math.floor(d.getTime() / 1000) * 1000)
       }),
       { numRuns: 2000 },
     )
