@@ -19,6 +19,7 @@ import { discoverHub, fetchTransport, HubPublisher, isPublicUrl, Subscriber } fr
 import type { Fetcher } from './fetch/index.js'
 import type { RefreshResult } from './refresh.js'
 import { previewSource, suggestSource } from './preview.js'
+import { ReadPool } from './source/index.js'
 import { renderOpml } from './render/opml.js'
 import { opmlToConfig } from './opml.js'
 
@@ -135,6 +136,7 @@ interface Runtime {
   rev: RevWatcher
   leases: Leases
   fetcher: Fetcher
+  readPool: ReadPool
 }
 
 async function runtime(options: Options, log: Logger): Promise<Runtime> {
@@ -144,6 +146,7 @@ async function runtime(options: Options, log: Logger): Promise<Runtime> {
   const rev = new RevWatcher(store, log)
   const leases = await openLeases(store.location)
   const fetcher = createFetcher()
+  const readPool = new ReadPool()
   // Our hub hears of a change once this process serves it (rev refreshed), so its fetch gets the new items.
   const publisher = config.site.websubHub
     ? new HubPublisher(config, { transport: fetchTransport(), log, topics: (category) => feedTopics(config.site.url.replace(/\/+$/, ''), category) })
@@ -152,12 +155,13 @@ async function runtime(options: Options, log: Logger): Promise<Runtime> {
     leases,
     store,
     fetcher,
+    readPool,
     now: () => new Date(),
     log,
     metrics,
     onResult: (result) => void rev.refresh().then(() => publisher?.changed(result)),
   })
-  return { config, store, metrics, scheduler, rev, leases, fetcher }
+  return { config, store, metrics, scheduler, rev, leases, fetcher, readPool }
 }
 
 async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Logger): Promise<number> {
@@ -193,6 +197,7 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
   subscriber?.stop()
   await rt.scheduler.stop()
   rt.rev.stop()
+  await rt.readPool.close()
   await rt.leases.close()
   await rt.store.close()
   return 0
@@ -215,6 +220,7 @@ async function poll(options: Options, io: CliIo, log: Logger): Promise<number> {
     return failed ? 1 : 0
   } finally {
     await rt.scheduler.stop()
+    await rt.readPool.close()
     await rt.leases.close()
     await rt.store.close()
   }

@@ -3,7 +3,7 @@ import type { Entry, FetchResult, ItemRef, PollOutcome, SourceConfig, SourceStat
 import { FetchError, errorMessage } from './errors.js'
 import type { Fetcher } from './fetch/index.js'
 import { backoffDelayMs } from './fetch/backoff.js'
-import { readerFor, type Read } from './source/index.js'
+import { readerFor, type Read, type ReadPool } from './source/index.js'
 import { bucketKeysOf, fingerprints, LSH_BUCKET_CAP, mergePoll, type Known } from './dedupe/index.js'
 import type { Fingerprint } from './dedupe/near.js'
 import { exactKeys, type Store } from './store/index.js'
@@ -25,6 +25,8 @@ export interface RefreshDeps {
   commitLock?: Lock
   /** Aborts the fetch (shutdown): the poll ends as an error and nothing but its state is written. */
   signal?: AbortSignal
+  /** Reader threads for the CPU-bound part of reading feeds (source/pool.ts); absent: this thread. */
+  readPool?: ReadPool
 }
 
 export interface RefreshResult {
@@ -83,7 +85,7 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
     const list = await deps.store.getList(source.id)
     const storedIds = new Set(list.map(([id]) => id))
     const stored = (ids: string[]) => loadItems(deps.store, ids.filter((id) => storedIds.has(id)))
-    const read = await reader.read(fetched, { now: started, knownAmbiguous: state.ambiguousLinks, stored })
+    const read = await reader.read(fetched, { now: started, knownAmbiguous: state.ambiguousLinks, stored, storedIds: [...storedIds], ...(deps.readPool && { pool: deps.readPool }) })
     warnings.push(...read.warnings)
     const previous = await stored(read.entries.map((e) => e.id))
     const committed = await commit(source, read, fetched, list, previous, state, started, deps, (next) => (state = next))
@@ -132,7 +134,7 @@ async function commit(
   onState: (state: SourceState) => void,
 ): Promise<Pick<RefreshResult, 'newItems' | 'updatedItems' | 'totalItems'>> {
   const { entries, ambiguous } = read
-  const prints = fingerprints(entries.filter((e) => !previous.has(e.id)))
+  const prints = read.prints ?? fingerprints(entries.filter((e) => !previous.has(e.id)))
   const inFeed = new Set(entries.map((e) => e.id))
   const lock = deps.commitLock ?? new Mutex()
   let list = storedList

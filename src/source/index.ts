@@ -12,17 +12,22 @@
  */
 import type { Decoded, Entry, FetchResult, RawFeed, SourceConfig, Validators } from '../model.js'
 import type { Fetcher } from '../fetch/index.js'
-import { decode } from '../decode/index.js'
-import { parseFeed } from '../parse/index.js'
-import { normalizeFeed } from '../normalize/index.js'
+import type { Fingerprint } from '../dedupe/index.js'
 import { matchesFilters } from '../normalize/filter.js'
-import { newestEntries } from '../normalize/limit.js'
 import { politeFetcher, politeFetchOptions, readPageSource, robotsGate, wantsArticles, withArticles } from '../page/index.js'
+import { digest, type DigestInput, type Parse } from './digest.js'
+import type { ReadPool } from './pool.js'
+
+export { ReadPool, defaultReaders } from './pool.js'
 
 export type Fetched = Extract<FetchResult, { kind: 'ok' }>
 
 export interface ReadContext {
   now: Date
+  /** Reader threads for the CPU-bound part of feeds (absent: this thread does it). */
+  pool?: ReadPool
+  /** Ids of the items the source already has (not fingerprinted again). */
+  storedIds?: readonly string[]
   /** Links earlier polls found to identify nothing (SourceState.ambiguousLinks). */
   knownAmbiguous: readonly string[]
   /** Stored copies of this poll's items, for work carried over between polls (article pages). */
@@ -32,14 +37,17 @@ export interface ReadContext {
 }
 
 export interface Read {
-  decoded: Decoded
-  raw: RawFeed
+  decoded: Omit<Decoded, 'text'>
+  /** The feed's own fields (title, link, hub, format…) and parse warnings. */
+  raw: Omit<RawFeed, 'entries'>
   /** Clean entries that pass the source's include/exclude words, as they go to the merge. */
   entries: Entry[]
   /** Every link known to identify nothing: the stored ones plus those found in this body. */
   ambiguous: Set<string>
   /** Article pages read, when the source reads them. */
   articles?: number
+  /** Fingerprints of the entries new to the source, when the read made them. */
+  prints?: Map<string, Fingerprint>
   warnings: string[]
 }
 
@@ -54,9 +62,8 @@ export interface SourceReader {
 
 /** The reader for a source: the only place that asks what kind of source it is. */
 export function readerFor(source: SourceConfig, fetcher: Fetcher): SourceReader {
-  const parse: Parse = source.page
-    ? (text, url) => readPageSource(source, source.page!, { text, url }, fetcher)
-    : (text, url) => parseFeed(text, { url, sourceId: source.id })
+  // A list page's `next` pages are fetched while it is read, so it is read in this thread.
+  const parse: Parse | undefined = source.page ? (text, url) => readPageSource(source, source.page!, { text, url }, fetcher) : undefined
   const fetch: SourceReader['fetch'] = source.page
     ? // A page source's list page asks robots.txt first (RFC 9309) and waits its turn on the portal like its other pages.
       async (validators) => {
@@ -67,25 +74,37 @@ export function readerFor(source: SourceConfig, fetcher: Fetcher): SourceReader 
   return { fetch, read: (fetched, context) => read(source, fetcher, parse, fetched, context) }
 }
 
-type Parse = (text: string, url: string) => Promise<RawFeed>
-
-async function read(source: SourceConfig, fetcher: Fetcher, parse: Parse, fetched: Fetched, context: ReadContext): Promise<Read> {
-  const decoded = decode(fetched.body, { contentType: fetched.contentType, override: source.encoding, sourceId: source.id })
-  const parsed = await parse(decoded.text, fetched.finalUrl)
-  // Before the expensive stages: a 100,000-item feed costs what its newest maxItems cost (issue 12 §5).
-  const raw = newestEntries(parsed, source, context.now)
-  const normalized = normalizeFeed(raw, { source, feedUrl: fetched.finalUrl, now: context.now, ambiguousLinks: new Set(context.knownAmbiguous) })
-  const warnings = [...decoded.warnings, ...raw.warnings, ...normalized.warnings]
-  let entries = normalized.entries
-  let articles: number | undefined
-  if (wantsArticles(source)) {
+async function read(source: SourceConfig, fetcher: Fetcher, parse: Parse | undefined, fetched: Fetched, context: ReadContext): Promise<Read> {
+  const articles = wantsArticles(source)
+  const input: DigestInput = {
+    source,
+    body: fetched.body,
+    ...(fetched.contentType !== undefined && { contentType: fetched.contentType }),
+    finalUrl: fetched.finalUrl,
+    nowMs: context.now.getTime(),
+    knownAmbiguous: context.knownAmbiguous,
+    storedIds: context.storedIds ?? [],
+    final: !articles,
+  }
+  const digested = parse ? await digest(input, parse) : context.pool ? await context.pool.run(input) : await digest(input)
+  const warnings = [...digested.warnings]
+  let entries = digested.entries
+  let read: number | undefined
+  if (articles) {
     const stored = (await context.stored?.(entries.map((e) => e.id))) ?? new Map<string, Entry>()
     const withPages = await withArticles(source, entries, stored, { fetcher, now: context.now, ...(context.articleLimit !== undefined && { limit: context.articleLimit }) })
-    entries = withPages.entries
-    articles = withPages.read
+    // After the article pages: include/exclude words look at the article's text too.
+    entries = withPages.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
+    read = withPages.read
     warnings.push(...withPages.warnings)
   }
-  // After the article pages: include/exclude words look at the article's text too.
-  entries = entries.filter((e) => matchesFilters(e, source.include, source.exclude))
-  return { decoded, raw, entries, ambiguous: new Set([...context.knownAmbiguous, ...normalized.ambiguousLinks]), ...(articles !== undefined && { articles }), warnings }
+  return {
+    decoded: digested.decoded,
+    raw: digested.feed,
+    entries,
+    ambiguous: new Set([...context.knownAmbiguous, ...digested.ambiguousLinks]),
+    ...(read !== undefined && { articles: read }),
+    ...(digested.prints && { prints: digested.prints }),
+    warnings,
+  }
 }

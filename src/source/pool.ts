@@ -1,0 +1,115 @@
+/**
+ * Reader threads (issue 9 §4): decoding, parsing, normalizing and fingerprinting are pure CPU
+ * work, a few hundred microseconds per item, and a poll round has thousands of sources' worth.
+ * On one thread that work, not the network, bounds the round; here it runs on every core while
+ * the main thread fetches and commits.
+ */
+import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { AppError, DecodeError, ParseError } from '../errors.js'
+import type { Digest, DigestInput } from './digest.js'
+
+/** Reader threads by default: one per core (the main thread mostly waits on the network and the store). */
+export function defaultReaders(): number {
+  return Math.max(1, Math.min(availableParallelism(), 8))
+}
+
+/** Errors a digest can end in, rebuilt on this side of the thread boundary with their class. */
+const ERRORS: Record<string, new (message: string) => AppError> = { ParseError, DecodeError, AppError }
+
+interface Task {
+  id: number
+  input: DigestInput
+  resolve: (digest: Digest) => void
+  reject: (error: Error) => void
+}
+
+interface Reader {
+  worker: Worker
+  task?: Task
+}
+
+export class ReadPool {
+  private readonly readers: Reader[] = []
+  private readonly queue: Task[] = []
+  private next = 0
+  private closed = false
+
+  constructor(private readonly size = defaultReaders()) {}
+
+  /** The digest of one body, in the first free thread. The body's memory moves to that thread. */
+  run(input: DigestInput): Promise<Digest> {
+    if (this.closed) return Promise.reject(new AppError('read: the reader threads are closed'))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: ++this.next, input, resolve, reject })
+      this.dispatch()
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    for (const task of this.queue.splice(0)) task.reject(new AppError('read: the reader threads are closed'))
+    await Promise.all(this.readers.map((r) => r.worker.terminate()))
+    this.readers.length = 0
+  }
+
+  private dispatch(): void {
+    while (this.queue.length) {
+      let reader = this.readers.find((r) => !r.task)
+      if (!reader && this.readers.length < this.size) reader = this.spawn()
+      if (!reader) return
+      const task = this.queue.shift()!
+      reader.task = task
+      // A busy thread keeps the process alive (a poll awaits it); an idle one does not.
+      reader.worker.ref()
+      const body = ownBuffer(task.input.body)
+      reader.worker.postMessage({ id: task.id, input: { ...task.input, body } }, [body.buffer as ArrayBuffer])
+    }
+  }
+
+  private spawn(): Reader {
+    const worker = startWorker()
+    worker.unref()
+    const reader: Reader = { worker }
+    worker.on('message', (message: { id: number; digest?: Digest; error?: { name: string; message: string } }) => {
+      const task = reader.task
+      if (!task || task.id !== message.id) return
+      reader.task = undefined
+      worker.unref()
+      if (message.digest) task.resolve(message.digest)
+      else task.reject(new (ERRORS[message.error!.name] ?? AppError)(message.error!.message))
+      this.dispatch()
+    })
+    const fail = (why: string) => {
+      // A thread that dies (out of memory on a pathological body) fails its task only; the next task gets a new thread.
+      this.readers.splice(this.readers.indexOf(reader), 1)
+      reader.task?.reject(new AppError(`read: the reader thread ${why}`))
+      reader.task = undefined
+      if (!this.closed) this.dispatch()
+    }
+    worker.on('error', (error) => fail(`failed: ${error.message}`))
+    worker.on('exit', (code) => this.readers.includes(reader) && fail(`exited with code ${code}`))
+    this.readers.push(reader)
+    return reader
+  }
+}
+
+/**
+ * From dist/ the thread runs plain JavaScript. From src/ (tests, `tsx`, the bench) it runs the
+ * TypeScript source, registering tsx's loader in the thread first: loaders given on the command
+ * line do not reach worker threads on Node 20.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./read-worker.js', import.meta.url))
+  const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href
+  const entry = new URL('./read-worker.ts', import.meta.url).href
+  return new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`, { eval: true })
+}
+
+/** A body whose buffer it alone spans, so the buffer can be moved to another thread without taking others' bytes. */
+function ownBuffer(body: Uint8Array): Uint8Array {
+  return body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer ? body : body.slice()
+}
