@@ -265,7 +265,8 @@ export async function openStore(url: string): Promise<Store> {
   return store
 }
 
-async function openBackend(location: StoreLocation): Promise<Backend> {
+/** The backend behind a store, for tools and tests that need it below the data model. */
+export async function openBackend(location: StoreLocation): Promise<Backend> {
   try {
     switch (location.kind) {
       case 'memory': {
