@@ -109,6 +109,7 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
       next.hub = raw.hub
       next.finalUrl = fetched.finalUrl
       next.lastNewItems = merged.newCount
+      next.skippedItems = read.skipped
 
       await deps.store.commit(
         { sourceId: source.id, upserts: merged.upserts, list, keys: merged.keys, clusters: merged.clusters, nearRecords: merged.records, buckets: merged.buckets, removed, state: next },
@@ -155,6 +156,8 @@ export interface ReadEntries {
   fresh: Entry[]
   /** Every link known to identify nothing: the stored ones plus those found in this body. */
   ambiguous: Set<string>
+  /** Entries normalize/ skipped for having nothing to show or follow. */
+  skipped: number
   warnings: string[]
 }
 
@@ -178,7 +181,7 @@ export async function readEntries(
   const normalized = normalizeFeed(raw, { source, feedUrl: fetched.finalUrl, now, ambiguousLinks: new Set(knownAmbiguous) })
   const ambiguous = new Set([...knownAmbiguous, ...normalized.ambiguousLinks])
   const fresh = options.filter === false ? normalized.entries : normalized.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
-  return { decoded, raw, fresh, ambiguous, warnings: [...decoded.warnings, ...raw.warnings, ...normalized.warnings] }
+  return { decoded, raw, fresh, ambiguous, skipped: normalized.skipped, warnings: [...decoded.warnings, ...raw.warnings, ...normalized.warnings] }
 }
 
 function succeeded(state: SourceState, source: SourceConfig, started: Date, deps: RefreshDeps, outcome: PollOutcome, httpStatus: number): SourceState {

@@ -110,7 +110,14 @@ const MIN_BOUNDARY_SHARE = 0.5
  */
 export function excerpt(text: string, maxChars = EXCERPT_MAX_CHARS): string {
   const flat = collapseWhitespace(text)
-  const graphemes = Array.from(segmenter.segment(flat), (s) => s.segment)
+  // No string has more graphemes than UTF-16 units; and past the budget none is read, so a
+  // megabyte of text costs no more than an excerpt's worth of segmenting.
+  if (flat.length <= maxChars) return flat
+  const graphemes: string[] = []
+  for (const { segment } of segmenter.segment(flat)) {
+    graphemes.push(segment)
+    if (graphemes.length > maxChars) break
+  }
   if (graphemes.length <= maxChars) return flat
   const budget = Math.max(maxChars - 1, 0)
   const floor = Math.floor(budget * MIN_BOUNDARY_SHARE)
