@@ -4,7 +4,7 @@
  * Each cut keeps the text readable (never inside a grapheme) and the HTML well-formed.
  */
 import { load } from 'cheerio/slim'
-import { excerpt } from './text.js'
+import { excerpt, graphemes } from './text.js'
 
 /**
  * Characters (graphemes) a title keeps. The longest real headlines, Chinese government notices
@@ -46,10 +46,10 @@ interface DomNode {
   type: string
   data?: string
   children?: DomNode[]
+  next?: DomNode | null
 }
 
 const ELLIPSIS = '…'
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
 /** How `cheerio` writes a character of text (`encodeEntities: 'utf8'` escapes only these). */
 const ESCAPED: Record<string, number> = { '&': 5, '<': 4, '>': 4, '\u00a0': 6 }
 
@@ -57,10 +57,10 @@ const ESCAPED: Record<string, number> = { '&': 5, '<': 4, '>': 4, '\u00a0': 6 }
 function cutText(text: string, budget: number): string {
   let size = ELLIPSIS.length
   let kept = ''
-  for (const { segment } of segmenter.segment(text)) {
-    size += ESCAPED[segment] ?? segment.length
+  for (const grapheme of graphemes(text)) {
+    size += ESCAPED[grapheme] ?? grapheme.length
     if (size > budget) break
-    kept += segment
+    kept += grapheme
   }
   return kept.trimEnd() + ELLIPSIS
 }
@@ -72,13 +72,15 @@ function cutText(text: string, budget: number): string {
  */
 function fit($: ReturnType<typeof load>, nodes: DomNode[], budget: number): void {
   let left = budget
-  for (const [index, node] of [...nodes].entries()) {
+  for (const [index, node] of nodes.entries()) {
     const size = $.html(node as never).length
     if (size <= left) {
       left -= size
       continue
     }
-    for (const rest of nodes.slice(index + 1)) $(rest as never).remove()
+    // The rest go at once: removing siblings one by one would shift the array each time.
+    nodes.splice(index + 1)
+    node.next = null
     const tags = node.type === 'tag' ? size - ($(node as never).html() ?? '').length : size
     if (node.type === 'text' && left > ELLIPSIS.length) node.data = cutText(node.data ?? '', left)
     else if (node.children?.length && left - tags > ELLIPSIS.length) fit($, node.children, left - tags)

@@ -186,8 +186,10 @@ function adaptEntry(item: ParsedItem, isAtom: boolean, feedBase: string | undefi
     else entry.contentText = text
   }
 
-  for (const node of [...nodes(raw, 'author'), ...nodes(raw, 'dc:creator')]) {
-    const author = typeof node === 'object' && (node.name || node.email) ? firstText([...(node.name as XmlNode[] ?? []), ...(node.email as XmlNode[] ?? [])]) : textOf(node)?.trim()
+  for (const node of [...nodes(raw, 'author'), ...nodes(raw, 'atom:author'), ...nodes(raw, 'dc:creator')]) {
+    // Atom persons hold `name` and `email` (prefixed `atom:` when inside RSS); RSS and DC authors are text.
+    const person = ['name', 'email', 'atom:name', 'atom:email'].flatMap((field) => (typeof node === 'object' ? children(node, field) : []))
+    const author = person.length > 0 ? firstText(person) : textOf(node)?.trim()
     if (author && !entry.authors.includes(author)) entry.authors.push(author)
   }
   for (const node of [...nodes(raw, 'category'), ...nodes(raw, 'dc:subject')]) {

@@ -18,7 +18,7 @@ export const ITEM_FIELDS = [
   'description', 'dc:description', 'itunes:summary', 'media:description', 'content:encoded', 'content', 'summary',
   'pubDate', 'dc:date', 'published', 'atom:published', 'updated', 'atom:updated', 'issued', 'modified', 'created',
   'dcterms:issued', 'dcterms:created', 'dcterms:modified',
-  'author', 'dc:creator', 'category', 'dc:subject',
+  'author', 'atom:author', 'dc:creator', 'category', 'dc:subject',
   'enclosure', 'media:content', 'media:group', 'media:thumbnail', 'itunes:image', 'itunes:link', '$',
 ] as const
 
