@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { RawEntry } from '../../src/model.js'
 import { htmlToText, normalizeFeed, sanitizeHtml } from '../../src/normalize/index.js'
 import { graphemes as graphemesOf } from '../../src/normalize/text.js'
-import { capHtml, capTitle, MAX_CONTENT_HTML_CHARS, MAX_RAW_HTML_CHARS, MAX_TITLE_CHARS, precutHtml } from '../../src/normalize/limits.js'
+import { capHtml, capTitle, MAX_CONTENT_HTML_CHARS, MAX_RAW_HTML_CHARS, MAX_TITLE_CHARS, precutHtml } from '../../src/normalize/size.js'
 import { sourceConfig } from '../helpers/entries.js'
 
 /** The reference segmentation; its cost grows with the square of the length, so only for short strings. */
