@@ -141,6 +141,8 @@ export interface RawEntry {
   authors: string[]
   categories: string[]
   enclosures: Enclosure[]
+  /** The image the feed gives the entry itself (JSON Feed `image`, a Media RSS thumbnail, iTunes episode art), as written. */
+  image?: string
   /** xml:base or the feed's own link, for resolving relative URLs in this entry. */
   baseUrl?: string
 }
@@ -187,6 +189,11 @@ export interface Entry {
   authors: string[]
   categories: string[]
   enclosures: Enclosure[]
+  /**
+   * The item's one lead image, absolute http(s): the feed's own thumbnail, else the first image
+   * enclosure, else the first image of the content (SPEC §8). For widgets, pages and JSON Feed `image`.
+   */
+  image?: string
   /** Original publisher named in the text (来源：X), when found. */
   origin?: string
   /** The headline the story first ran under, when a reprint names it (`原标题：X`). */
@@ -217,6 +224,8 @@ export interface SourceState {
   feedLink?: string
   encoding?: string
   lastNewItems?: number
+  /** Entries of the last feed read that had neither title, text, link nor enclosure, so were skipped (issue 10). */
+  skippedItems?: number
   /** WebSub hub the source advertises, and the URL its feed was last fetched from (the hub's topic). */
   hub?: string
   finalUrl?: string

@@ -160,6 +160,7 @@ async function commit(
             hub: read.raw.hub,
             finalUrl: fetched.finalUrl,
             lastNewItems: newItems + merged.newCount,
+            skippedItems: read.skipped,
           }
         : { ...before, itemCount: kept.list.length }
       await deps.store.commit(

@@ -25,6 +25,12 @@ const sourceUrl = z.string().refine((s) => (/^(https?|file):\/\//i.test(s) && UR
 })
 const contentMode = z.enum(['full', 'summary', 'title'])
 const words = z.array(z.string().min(1, 'must not be empty'))
+/**
+ * Retention in days and list lengths in items: any positive whole number (SPEC §9). An archive keeps
+ * 36500 days; what the machine can hold is the operator's call, not a bound of ours.
+ */
+const dayCount = z.number().int('must be a whole number of days').positive('must be at least 1')
+const itemCount = z.number().int('must be a whole number of items').positive('must be at least 1')
 
 const pageSchema = z.strictObject({
   item: z.string().min(1),
@@ -48,8 +54,8 @@ export const sourceSchema = z.strictObject({
   content: contentMode.optional(),
   include: words.optional(),
   exclude: words.optional(),
-  maxItems: z.number().int().min(1).max(10_000).optional(),
-  retentionDays: z.number().positive().max(3650).optional(),
+  maxItems: itemCount.optional(),
+  retentionDays: dayCount.optional(),
   page: pageSchema.optional(),
   fullText: z.boolean().optional(),
   ignoreRobots: z.boolean().optional(),
@@ -75,8 +81,8 @@ export const configSchema = z
         schedule: cronExpression.default('*/15 * * * *'),
         timezone: timezone.default('Asia/Shanghai'),
         content: contentMode.default('full'),
-        maxItemsPerSource: z.number().int().min(1).max(10_000).default(200),
-        retentionDays: z.number().positive().max(3650).default(30),
+        maxItemsPerSource: itemCount.default(200),
+        retentionDays: dayCount.default(30),
       })
       .prefault({}),
     categories: z

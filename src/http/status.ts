@@ -15,6 +15,8 @@ export interface StatusRow {
   lastError?: string
   consecutiveFailures: number
   items: number
+  /** Entries of the last poll skipped for having neither title, text, link nor enclosure (issue 10). */
+  skipped: number
   nextPoll?: string
   encoding?: string
 }
@@ -40,6 +42,7 @@ export function statusRows(config: Config, states: ReadonlyMap<string, SourceSta
         lastError: state?.lastError,
         consecutiveFailures: state?.consecutiveFailures ?? 0,
         items: state?.itemCount ?? 0,
+        skipped: state?.skippedItems ?? 0,
         nextPoll: state?.nextPoll,
         encoding: state?.encoding,
       }

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto'
 import type { Enclosure, Entry, RawEntry, RawFeed, SourceConfig } from '../model.js'
 import { parseDate } from './date.js'
 import { extractOriginalTitle, stripBoilerplate } from './boilerplate.js'
+import { capHtml, capTitle, precutHtml } from './size.js'
+import { cleanEnclosures, enclosureFileName, leadImage } from './media.js'
 import { extractCredits, extractOrigin } from './origin.js'
 import { sanitizeHtml } from './sanitize.js'
 import { collapseWhitespace, excerpt, htmlToText, stripXmlIllegal } from './text.js'
@@ -15,6 +17,7 @@ export { parseDate } from './date.js'
 export { matchesFilters } from './filter.js'
 export { extractCredits, extractOrigin } from './origin.js'
 export { extractOriginalTitle, isBoilerplateLine, stripBoilerplate } from './boilerplate.js'
+export { MAX_CONTENT_HTML_CHARS, MAX_TITLE_CHARS } from './size.js'
 export { sanitizeHtml } from './sanitize.js'
 export { excerpt, htmlToText, stripXmlIllegal } from './text.js'
 export { absoluteUrl, canonicalUrl, isRootUrl } from './url.js'
@@ -32,6 +35,8 @@ export interface Normalized {
   entries: Entry[]
   /** Canonical links found ambiguous in this feed for the first time: the caller remembers them. */
   ambiguousLinks: string[]
+  /** Entries with neither title, text, link nor enclosure: nothing to show or follow, so not kept (issue 10). */
+  skipped: number
   warnings: string[]
 }
 
@@ -44,7 +49,7 @@ export const FUTURE_DATE_TOLERANCE_MS = 10 * 60 * 1000
 /** Characters of text a missing title is made of. */
 export const FALLBACK_TITLE_CHARS = 60
 
-/** The title when an item has neither title nor text. */
+/** The title when an item has neither title, text nor a named enclosure (only a link or an image). */
 export const UNTITLED = '(untitled)'
 
 /** Hex digits kept of sha256 for ids: 128 bits, no collision among any store's items. */
@@ -80,16 +85,15 @@ function cleanAuthor(author: string): string {
   return named ? named[1] : author
 }
 
-function cleanEnclosures(enclosures: Enclosure[], base: string | undefined): Enclosure[] {
-  const out: Enclosure[] = []
-  for (const enclosure of enclosures) {
-    const url = absoluteUrl(enclosure.url, base)
-    if (!url) continue
-    const type = enclosure.type?.trim() || undefined
-    const length = Number.isFinite(enclosure.length) && (enclosure.length ?? -1) >= 0 ? enclosure.length : undefined
-    out.push({ url, ...(type && { type }), ...(length !== undefined && { length }) })
-  }
-  return out
+/**
+ * A title for an item whose feed gave none, so that every output stays valid (RSS 2.0 wants a
+ * title or a description, Atom a title): the first words of its text, else the file name of its
+ * first enclosure (a podcast episode), else {@link UNTITLED}.
+ */
+function fallbackTitle(text: string, enclosures: Enclosure[]): string {
+  if (text) return excerpt(text.split('\n')[0], FALLBACK_TITLE_CHARS)
+  const named = enclosures.map((enclosure) => enclosureFileName(enclosure.url)).find((name) => name !== undefined)
+  return named === undefined ? UNTITLED : cleanLine(named)
 }
 
 /** The entry's link, else its guid when that is a permalink to an http(s) page. */
@@ -111,6 +115,10 @@ interface Prepared {
   base: string
   html: string
   text: string
+  enclosures: Enclosure[]
+  image?: string
+  /** Whether it has a title, text, link, enclosure or image of its own: anything a reader can show or follow. */
+  usable: boolean
 }
 
 /**
@@ -135,15 +143,27 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
   const feedBase = absoluteUrl(raw.link, ctx.feedUrl) ?? absoluteUrl(ctx.feedUrl, undefined) ?? ctx.feedUrl
   const dateOptions = { zone: source.timezone, now }
 
-  const prepared = raw.entries.map((entry): Prepared => {
+  const prepared = raw.entries.map((entry, index): Prepared => {
     const base = absoluteUrl(entry.baseUrl, feedBase) ?? feedBase
-    const markup = entry.contentHtml?.trim() || entry.summaryHtml?.trim() || escapeHtml(entry.contentText?.trim() ?? '').replace(/\r?\n/g, '<br>')
-    const html = sanitizeHtml(markup, base)
-    const text = htmlToText(html)
-    const title = cleanLine(entry.title) || (text ? excerpt(text.split('\n')[0], FALLBACK_TITLE_CHARS) : UNTITLED)
     const guid = stripXmlIllegal(entry.guid?.trim() ?? '') || undefined
     const url = entryUrl(entry, base)
-    return { raw: entry, guid, url, canonical: url ? canonicalUrl(url) : undefined, title, base, html, text }
+    const markup = entry.contentHtml?.trim() || entry.summaryHtml?.trim() || escapeHtml(entry.contentText?.trim() ?? '').replace(/\r?\n/g, '<br>')
+    const precut = precutHtml(markup)
+    const sanitized = sanitizeHtml(precut, base)
+    const html = capHtml(sanitized)
+    const text = htmlToText(html)
+    const enclosures = cleanEnclosures(entry.enclosures, base)
+    const image = leadImage(entry.image, enclosures, html, base)
+    const written = cleanLine(entry.title)
+    const title = capTitle(written || fallbackTitle(text, enclosures))
+    // Each cut is named, so an operator can tell the source what it publishes (issue 12 §5).
+    const item = `source ${source.id}, item ${JSON.stringify(guid ?? url ?? title.slice(0, 40))}`
+    if (title.length < written.length) warnings.push(`normalize: entry ${index}: title cut from ${written.length} to ${title.length} characters (${item})`)
+    if (precut.length < markup.length || html.length < sanitized.length) {
+      warnings.push(`normalize: entry ${index}: content cut from ${markup.length} to ${html.length} characters of HTML (${item})`)
+    }
+    const usable = Boolean(written || text || url || enclosures.length > 0 || image)
+    return { raw: entry, guid, url, canonical: url ? canonicalUrl(url) : undefined, title, base, html, text, enclosures, ...(image && { image }), usable }
   })
 
   const shared = linksSharedByDifferentItems(prepared)
@@ -168,8 +188,14 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
 
   const entries: Entry[] = []
   const firstIndexById = new Map<string, number>()
+  let skipped = 0
   prepared.forEach((p, index) => {
     const { raw: entry } = p
+    if (!p.usable) {
+      skipped += 1
+      warnings.push(`normalize: entry ${index}: no title, text, link or enclosure, skipped (source ${source.id})`)
+      return
+    }
     const linkIdentifies = p.canonical !== undefined && !isAmbiguous(p.canonical)
     // A changed id shows as a new, duplicate item in every reader (SPEC §4): the id comes from
     // the guid or an unambiguous link whenever there is one, never from title or body.
@@ -209,7 +235,8 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
       // Bylines in the text come after whatever the feed itself names.
       authors: uniqueClean([...entry.authors.map(cleanAuthor), ...credits.reporters, ...credits.editors]),
       categories: uniqueClean(entry.categories),
-      enclosures: cleanEnclosures(entry.enclosures, p.base),
+      enclosures: p.enclosures,
+      ...(p.image !== undefined && { image: p.image }),
       ...(origin !== undefined && { origin }),
       ...(originalTitle !== undefined && { originalTitle }),
       contentHash: sha256Hex(`${p.title}\n${p.html}`).slice(0, CONTENT_HASH_HEX_CHARS),
@@ -217,5 +244,5 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
     })
   })
 
-  return { entries, ambiguousLinks: newlyAmbiguous, warnings }
+  return { entries, ambiguousLinks: newlyAmbiguous, skipped, warnings }
 }

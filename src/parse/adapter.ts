@@ -77,6 +77,41 @@ function links(list: XmlNode[]): Array<{ rel: string; href: string; type?: strin
   return out
 }
 
+/** The element children named `name` of a node (xml2js keeps them as arrays under the name). */
+function children(node: XmlNode, name: string): XmlNode[] {
+  if (typeof node !== 'object') return []
+  const value = node[name]
+  return (Array.isArray(value) ? value : []).filter((child) => typeof child === 'string' || (typeof child === 'object' && child !== null)) as XmlNode[]
+}
+
+/**
+ * An item's Media RSS objects (https://www.rssboard.org/media-rss): its own `media:content`s, then
+ * those grouped as alternatives of one object in `media:group`s.
+ */
+function mediaContents(raw: Raw): XmlNode[] {
+  return [...nodes(raw, 'media:content'), ...nodes(raw, 'media:group').flatMap((group) => children(group, 'media:content'))]
+}
+
+/**
+ * The image the feed itself gives the item, first found: a Media RSS thumbnail (the item's own,
+ * then its group's, then its media objects'; Media RSS lists them "in order of importance"), then
+ * the episode art of iTunes (`itunes:image href`, some feeds write `url`; the pre-2005
+ * `itunes:link rel="image"`).
+ */
+function declaredImage(raw: Raw): string | undefined {
+  const thumbnails = [
+    ...nodes(raw, 'media:thumbnail'),
+    ...nodes(raw, 'media:group').flatMap((group) => children(group, 'media:thumbnail')),
+    ...mediaContents(raw).flatMap((content) => children(content, 'media:thumbnail')),
+  ]
+  const candidates = [
+    ...thumbnails.map((node) => attrs(node).url),
+    ...nodes(raw, 'itunes:image').map((node) => attrs(node).href ?? attrs(node).url),
+    ...nodes(raw, 'itunes:link').filter((node) => attrs(node).rel === 'image').map((node) => attrs(node).href),
+  ]
+  return candidates.map((url) => url?.trim()).find((url) => !!url)
+}
+
 function enclosureOf(url: string | undefined, type: string | undefined, length: string | undefined): Enclosure | undefined {
   if (!url?.trim()) return undefined
   const enclosure: Enclosure = { url: url.trim() }
@@ -96,41 +131,65 @@ function resolve(relative: string | undefined, base: string | undefined): string
   }
 }
 
+/**
+ * Date elements by preference, the way feedparser and miniflux rank them (issue 10): the
+ * publication date (RSS `pubDate`, Atom `published` also inside RSS, Atom 0.3 `issued`, Dublin
+ * Core), then the creation date; the update dates only when there is none of these.
+ */
+const PUBLISHED_FIELDS = ['pubDate', 'published', 'atom:published', 'issued', 'dc:date', 'dcterms:issued', 'created', 'dcterms:created'] as const
+const UPDATED_FIELDS = ['updated', 'atom:updated', 'modified', 'dcterms:modified'] as const
+
 function adaptEntry(item: ParsedItem, isAtom: boolean, feedBase: string | undefined): RawEntry {
   const raw = item as Raw
-  const itemLinks = links(nodes(raw, 'link'))
+  const itemLinks = links([...nodes(raw, 'link'), ...nodes(raw, 'atom:link')])
   const guidNode = nodes(raw, 'guid')[0]
   const own = ownAttributes(raw)
   const entry: RawEntry = {
     guid: firstText(nodes(raw, 'guid')) ?? firstText(nodes(raw, 'id')) ?? own['rdf:about'],
     link: itemLinks.find((link) => link.rel === 'alternate')?.href,
-    title: firstText([...nodes(raw, 'title'), ...nodes(raw, 'dc:title')]),
-    published: firstText(
-      (['pubDate', 'published', 'issued', 'dc:date', 'dcterms:issued', 'created', 'dcterms:created'] as const).flatMap((field) => nodes(raw, field)),
-    ),
-    updated: firstText([...nodes(raw, 'updated'), ...nodes(raw, 'modified'), ...nodes(raw, 'dcterms:modified')]),
+    // Media RSS titles the media object; it stands in for an item title only when there is none (as in feedparser).
+    title: firstText([...nodes(raw, 'title'), ...nodes(raw, 'dc:title'), ...nodes(raw, 'media:title')]),
+    published: firstText(PUBLISHED_FIELDS.flatMap((field) => nodes(raw, field))),
+    updated: firstText(UPDATED_FIELDS.flatMap((field) => nodes(raw, field))),
     authors: [],
     categories: [],
     enclosures: [],
+    image: declaredImage(raw),
     baseUrl: resolve(own['xml:base'], feedBase),
   }
   const permaLink = attrs(guidNode).isPermaLink
   if (permaLink !== undefined) entry.guidIsPermaLink = permaLink.trim().toLowerCase() !== 'false'
 
-  // rss-parser turns content that holds child elements (Atom xhtml) back into markup; when it
-  // threw on this item we fall back to the node's text.
-  const html = (field: 'content' | 'summary' | 'description' | 'content:encoded', parsed: unknown) =>
-    derived(parsed) ?? firstText(nodes(raw, field))
+  // rss-parser turns content that holds child elements (Atom xhtml, markup a feed forgot to
+  // escape) back into markup; when it threw on this item, or the text is base64, or an Atom text
+  // construct that is not xhtml holds stray elements (RFC 4287 §3.1.1: only their text counts),
+  // the node's own text is read instead.
+  const html = (field: 'content' | 'summary' | 'description' | 'content:encoded', parsed: unknown) => {
+    const [node] = nodes(raw, field)
+    // `xhtml` in Atom 1.0, `application/xhtml+xml` in Atom 0.3.
+    const ownText = node !== undefined && (isBase64(node) || (isAtom && typeof node === 'object' && !/xhtml/i.test(attrs(node).type ?? '')))
+    return (ownText ? undefined : derived(parsed)) ?? firstText(nodes(raw, field))
+  }
   if (isAtom) {
     entry.contentHtml = html('content', item.content)
     entry.summaryHtml = html('summary', item.summary)
   } else {
     entry.contentHtml = html('content:encoded', item['content:encoded'])
-    entry.summaryHtml = html('description', item.content)
+    // RSS 1.0 modules and podcasts describe items in Dublin Core or iTunes terms when not in RSS's own.
+    entry.summaryHtml = html('description', item.content) ?? firstText([...nodes(raw, 'dc:description'), ...nodes(raw, 'itunes:summary')])
+  }
+  // A Media RSS description is plain text unless it says `type="html"`; it describes the item only when nothing else does.
+  const mediaDescription = [...nodes(raw, 'media:description'), ...nodes(raw, 'media:group').flatMap((group) => children(group, 'media:description'))]
+  if (!entry.contentHtml && !entry.summaryHtml && mediaDescription.length > 0) {
+    const text = firstText(mediaDescription)
+    if (attrs(mediaDescription[0]).type === 'html') entry.summaryHtml = text
+    else entry.contentText = text
   }
 
-  for (const node of [...nodes(raw, 'author'), ...nodes(raw, 'dc:creator')]) {
-    const author = typeof node === 'object' && (node.name || node.email) ? firstText([...(node.name as XmlNode[] ?? []), ...(node.email as XmlNode[] ?? [])]) : textOf(node)?.trim()
+  for (const node of [...nodes(raw, 'author'), ...nodes(raw, 'atom:author'), ...nodes(raw, 'dc:creator')]) {
+    // Atom persons hold `name` and `email` (prefixed `atom:` when inside RSS); RSS and DC authors are text.
+    const person = ['name', 'email', 'atom:name', 'atom:email'].flatMap((field) => (typeof node === 'object' ? children(node, field) : []))
+    const author = person.length > 0 ? firstText(person) : textOf(node)?.trim()
     if (author && !entry.authors.includes(author)) entry.authors.push(author)
   }
   for (const node of [...nodes(raw, 'category'), ...nodes(raw, 'dc:subject')]) {
@@ -147,6 +206,11 @@ function adaptEntry(item: ParsedItem, isAtom: boolean, feedBase: string | undefi
     const enclosure = enclosureOf(link.href, link.type, link.length)
     if (enclosure) entry.enclosures.push(enclosure)
   }
+  for (const node of mediaContents(raw)) {
+    const a = attrs(node)
+    const enclosure = enclosureOf(a.url, a.type, a.fileSize)
+    if (enclosure) entry.enclosures.push(enclosure)
+  }
   return entry
 }
 
@@ -160,7 +224,7 @@ export function adaptFeed(parsed: ParsedFeed, format: Exclude<FeedFormat, 'json'
   const raw = parsed as Raw
   const isAtom = format === 'atom'
   const feedLinks = links(nodes(raw, 'link'))
-  const atomLinks = links([...nodes(raw, 'atom:link'), ...nodes(raw, 'atom10:link')])
+  const atomLinks = links(nodes(raw, 'atom:link'))
   const own = ownAttributes(raw)
   const link = feedLinks.find((l) => l.rel === 'alternate')?.href
   const feed: RawFeed = {

@@ -7,12 +7,13 @@ import { ParseError } from '../errors.js'
 import type { FeedFormat, RawFeed } from '../model.js'
 import { adaptFeed } from './adapter.js'
 import { isJsonFeed, readJsonFeed } from './jsonfeed.js'
+import { canonicalNamespaces } from './namespaces.js'
 import { prepareXml } from './prepare.js'
 import { parseRss } from './rss.js'
-import { keepUsable } from './usable.js'
+import { countElements } from './tokens.js'
+import { xhtmlAsHtml } from './xhtml.js'
 
 export { readJsonFeed } from './jsonfeed.js'
-export { isUsable, keepUsable } from './usable.js'
 
 export interface ParseOptions {
   /** The URL the document came from: the base of last resort for relative links. */
@@ -51,16 +52,11 @@ export function detectFormat(text: string): Detected {
   return { kind: 'unknown', what: `root element <${root[1] ?? ''}${name}> is not RSS, Atom or RDF` }
 }
 
-/** The document → RawFeed, with only the entries a reader can use (see usable.ts). */
-export async function parseFeed(text: string, opts: ParseOptions): Promise<RawFeed> {
-  return keepUsable(await parseDocument(text, opts))
-}
-
 /**
- * The document → RawFeed with every entry as found, usable or not: what the document says, before
- * the keep-or-drop policy; for diagnostics (`feedloom preview`) and for measuring extraction.
+ * The document → RawFeed with every entry as found, usable or not: which entries are worth keeping
+ * is normalize/'s question, asked once the content is cleaned (issue 10).
  */
-export async function parseDocument(text: string, opts: ParseOptions): Promise<RawFeed> {
+export async function parseFeed(text: string, opts: ParseOptions): Promise<RawFeed> {
   const source = opts.sourceId === undefined ? '' : ` (source ${opts.sourceId})`
   const detected = detectFormat(text)
   switch (detected.kind) {
@@ -86,9 +82,14 @@ function parseJson(text: string, url: string, source: string): RawFeed {
   return readJsonFeed(document, url)
 }
 
+/** The element each format's entries are written as. */
+const ENTRY_ELEMENT: Record<Exclude<FeedFormat, 'json' | 'html'>, string> = { rss: 'item', rdf: 'item', atom: 'entry' }
+
 async function parseXml(text: string, format: Exclude<FeedFormat, 'json' | 'html'>, root: string, url: string, source: string): Promise<RawFeed> {
-  const { xml, repairs } = prepareXml(text)
-  const warnings = repairs.map((repair) => `xml: ${repair}`)
+  const prepared = prepareXml(text)
+  const canonical = canonicalNamespaces(prepared.xml, format === 'atom')
+  const xml = format === 'atom' ? xhtmlAsHtml(canonical) : canonical
+  const warnings = prepared.repairs.map((repair) => `xml: ${repair}`)
   let parsed
   try {
     parsed = await parseRss(xml)
@@ -98,8 +99,12 @@ async function parseXml(text: string, format: Exclude<FeedFormat, 'json' | 'html
     const line = /\nLine: (\d+)/.exec(message)
     if (line) throw new ParseError(`parse: malformed XML at line ${Number(line[1]) + 1}: ${message.split('\n')[0]}${source}`, { cause: error })
     // rss-parser refuses a root with neither attributes nor children (`<rss></rss>`): well-formed, just empty.
-    if (/not recognized/i.test(message)) return { format, entries: [], warnings: [...warnings, `feed: <${root}> is empty`] }
+    if (/not recognized/i.test(message) && countElements(xml, ENTRY_ELEMENT[format]) === 0) return { format, entries: [], warnings: [...warnings, `feed: <${root}> is empty`] }
     throw new ParseError(`parse: not a feed: ${message}${source}`, { cause: error })
   }
-  return adaptFeed(parsed, format, url, warnings)
+  const feed = adaptFeed(parsed, format, url, warnings)
+  // A feed read as empty that holds entries is a reading failure, never a quiet "nothing new" (issue 10).
+  const written = feed.entries.length === 0 ? countElements(xml, ENTRY_ELEMENT[format]) : 0
+  if (written > 0) throw new ParseError(`parse: <${root}> holds ${written} <${ENTRY_ELEMENT[format]}> element${written === 1 ? '' : 's'} but none could be read${source}`)
+  return feed
 }

@@ -58,6 +58,8 @@ function readItem(item: Json, base: string | undefined): RawEntry {
     authors: authorNames(item),
     categories: list(item.tags).map(str).filter((tag): tag is string => tag !== undefined),
     enclosures: list(item.attachments).map(attachment).filter((a): a is Enclosure => a !== undefined),
+    // `banner_image` is for display above the item; it stands in when there is no main `image`.
+    image: str(item.image) ?? str(item.banner_image),
     baseUrl: base,
   }
   for (const key of Object.keys(entry) as Array<keyof RawEntry>) if (entry[key] === undefined) delete entry[key]

@@ -14,15 +14,17 @@ export type XmlNode = string | { _?: string; $?: Record<string, string>; [child:
  * collide with what rss-parser derives. `$` is the element's own attributes (xml:base, rdf:about).
  */
 export const ITEM_FIELDS = [
-  'title', 'dc:title', 'link', 'guid', 'id', 'description', 'content:encoded', 'content', 'summary',
-  'pubDate', 'dc:date', 'published', 'updated', 'issued', 'modified', 'created',
+  'title', 'dc:title', 'media:title', 'link', 'atom:link', 'guid', 'id',
+  'description', 'dc:description', 'itunes:summary', 'media:description', 'content:encoded', 'content', 'summary',
+  'pubDate', 'dc:date', 'published', 'atom:published', 'updated', 'atom:updated', 'issued', 'modified', 'created',
   'dcterms:issued', 'dcterms:created', 'dcterms:modified',
-  'author', 'dc:creator', 'category', 'dc:subject', 'enclosure', '$',
+  'author', 'atom:author', 'dc:creator', 'category', 'dc:subject',
+  'enclosure', 'media:content', 'media:group', 'media:thumbnail', 'itunes:image', 'itunes:link', '$',
 ] as const
 
-/** The same for the channel (RSS/RDF) or the `<feed>` element (Atom). */
+/** The same for the channel (RSS/RDF) or the `<feed>` element (Atom). Prefixes are canonical (namespaces.ts). */
 export const FEED_FIELDS = [
-  'title', 'dc:title', 'link', 'atom:link', 'atom10:link', 'description', 'subtitle', 'tagline', 'language', 'dc:language', '$',
+  'title', 'dc:title', 'link', 'atom:link', 'description', 'subtitle', 'tagline', 'language', 'dc:language', '$',
 ] as const
 
 type Field = (typeof ITEM_FIELDS)[number] | (typeof FEED_FIELDS)[number]

@@ -24,9 +24,11 @@ import {
   rightsText,
   siteUrl,
 } from './view.js'
-import { escapeHtml, xmlElement, xmlTextElement, XmlSlots } from './xml.js'
+import { declareNamespace, escapeHtml, MEDIA_NAMESPACE, xmlElement, xmlTextElement, XmlSlots } from './xml.js'
 
-const ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">'
+/** How `feed` starts the root element, before its `>` (and before our `xml:lang`). */
+const ATOM_ROOT_START = '<feed xmlns="http://www.w3.org/2005/Atom"'
+const ATOM_ROOT = `${ATOM_ROOT_START}>`
 const ENTRY_END = '</entry>'
 /** `feed` indents with four spaces; an entry's children sit two levels deep. */
 const CHILD_INDENT = '\n        '
@@ -58,11 +60,17 @@ function atomEntry(item: PublishedItem, view: FeedView, slots: XmlSlots): Item {
   }
 }
 
-/** What goes at the end of an entry: enclosure links and the `<source>` it came from. */
+/**
+ * What goes at the end of an entry: enclosure links, the lead image as a Media RSS thumbnail (an
+ * extension element, RFC 4287 §6.4, that feed readers show beside the entry) and the `<source>`
+ * it came from.
+ */
 function entryAdditions(item: PublishedItem): string[] {
   const enclosures = attachments(item).map((attachment) =>
     xmlElement('link', { rel: 'enclosure', href: attachment.url, type: attachment.type, length: attachment.length || undefined }),
   )
+  const image = absoluteUrl(item.entry.image)
+  const thumbnail = image === undefined ? [] : [xmlElement('media:thumbnail', { url: image })]
   const feedUrl = absoluteUrl(item.source.url)
   const homepage = absoluteUrl(item.source.homepage)
   const source = xmlElement(
@@ -75,7 +83,7 @@ function entryAdditions(item: PublishedItem): string[] {
       feedUrl !== undefined ? xmlElement('link', { rel: homepage === undefined ? undefined : 'self', href: feedUrl }) : '',
     ].join(''),
   )
-  return [...enclosures, source]
+  return [...enclosures, ...thumbnail, source]
 }
 
 /**
@@ -114,7 +122,7 @@ function withFeedLinks(xml: string, view: FeedView): string {
 function withLanguage(xml: string, language: string): string {
   if (!LANGUAGE_TAG.test(language)) return xml
   if (!xml.includes(ATOM_ROOT)) throw new AppError('render: feed wrote no Atom root element')
-  return xml.replace(ATOM_ROOT, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${language}">`)
+  return xml.replace(ATOM_ROOT, `${ATOM_ROOT_START} xml:lang="${language}">`)
 }
 
 export function renderAtom(view: FeedView): string {
@@ -134,5 +142,7 @@ export function renderAtom(view: FeedView): string {
     stylesheet: view.stylesheet === undefined ? undefined : slots.put(view.stylesheet),
   })
   for (const item of view.items) feed.addItem(atomEntry(item, view, slots))
-  return slots.fill(spliceEntries(withFeedLinks(withLanguage(feed.atom1(), view.site.language), view), view.items))
+  const atom = spliceEntries(withFeedLinks(withLanguage(feed.atom1(), view.site.language), view), view.items)
+  const usesMedia = view.items.some((item) => absoluteUrl(item.entry.image) !== undefined)
+  return slots.fill(usesMedia ? declareNamespace(atom, ATOM_ROOT_START, 'media', MEDIA_NAMESPACE) : atom)
 }

@@ -22,6 +22,7 @@ function jsonItem(item: PublishedItem, view: FeedView): Record<string, unknown> 
     title: entry.title,
     content_html: itemContentHtml(item, view.disclaimer, view.site.language),
     summary: itemSummary(item),
+    image: absoluteUrl(entry.image),
     date_published: published.toISOString(),
     date_modified: updated.toISOString(),
     authors: authors.length > 0 ? authors.map((name) => ({ name })) : undefined,

@@ -7,8 +7,8 @@ import type { FeedView, PublishedItem } from '../model.js'
 import { itemContentHtml } from './footer.js'
 import { publishedId } from './ids.js'
 import { AppError } from '../errors.js'
-import { absoluteUrl, attachments, feedDescription, feedLinks, feedTitle, feedUpdated, GENERATOR, itemDates, itemLink, itemSummary, nonEmpty, rightsText, siteUrl } from './view.js'
-import { escapeHtml, xmlElement, XmlSlots } from './xml.js'
+import { absoluteUrl, attachments, type Attachment, feedDescription, feedLinks, feedTitle, feedUpdated, GENERATOR, itemDates, itemLink, itemSummary, nonEmpty, rightsText, siteUrl } from './view.js'
+import { declareNamespace, escapeHtml, MEDIA_NAMESPACE, xmlElement, XmlSlots } from './xml.js'
 
 /** RSS `<author>` must be an email address (RSS 2.0 spec, "author"); names go to `dc:creator`. */
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/
@@ -22,7 +22,7 @@ function rssItem(item: PublishedItem, view: FeedView, slots: XmlSlots): Item {
   const names = authors.filter((author) => !EMAIL.test(author))
   const categories = nonEmpty(entry.categories)
   // RSS 2.0 allows one <enclosure> per item (RSS Best Practices Profile); Atom and JSON carry all.
-  const [enclosure] = attachments(item)
+  const [enclosure, ...more] = attachments(item)
 
   const extensions: Extension[] = [
     { name: 'source', objects: { _attributes: { url: slots.put(absoluteUrl(item.source.url) ?? item.source.url) }, _text: slots.put(item.source.title) } },
@@ -33,6 +33,7 @@ function rssItem(item: PublishedItem, view: FeedView, slots: XmlSlots): Item {
     const creators = names.map((name) => ({ _text: slots.put(name) }))
     extensions.unshift({ name: 'dc:creator', objects: creators as unknown as Extension['objects'] })
   }
+  extensions.push(...mediaExtensions(item, more, slots))
   return {
     // RSS titles are plain text (RSS Best Practices Profile); descriptions are HTML.
     title: slots.put(entry.title),
@@ -47,6 +48,27 @@ function rssItem(item: PublishedItem, view: FeedView, slots: XmlSlots): Item {
     enclosure: enclosure && { url: enclosure.url, type: slots.put(enclosure.type), length: enclosure.length },
     extensions,
   }
+}
+
+/**
+ * Media RSS for what `<enclosure>` cannot hold: the lead image as `media:thumbnail`, the item's
+ * further files as `media:content` (with `fileSize` only when known: Media RSS makes it optional,
+ * and 0 would claim an empty file).
+ */
+function mediaExtensions(item: PublishedItem, more: Attachment[], slots: XmlSlots): Extension[] {
+  const extensions: Extension[] = []
+  const image = absoluteUrl(item.entry.image)
+  if (image !== undefined) extensions.push({ name: 'media:thumbnail', objects: { _attributes: { url: slots.put(image) } } })
+  if (more.length > 0) {
+    const contents = more.map((file) => ({ _attributes: { url: slots.put(file.url), type: slots.put(file.type), ...(file.length > 0 && { fileSize: file.length }) } }))
+    extensions.push({ name: 'media:content', objects: contents as unknown as Extension['objects'] })
+  }
+  return extensions
+}
+
+/** Whether any item writes Media RSS, so the channel must declare its namespace. */
+function usesMedia(view: FeedView): boolean {
+  return view.items.some((item) => absoluteUrl(item.entry.image) !== undefined || attachments(item).length > 1)
 }
 
 /** How `feed` ends the channel's `<atom:link rel="self">`; our other feed links go right after it. */
@@ -83,5 +105,6 @@ export function renderRss(view: FeedView): string {
     stylesheet: view.stylesheet === undefined ? undefined : slots.put(view.stylesheet),
   })
   for (const item of view.items) feed.addItem(rssItem(item, view, slots))
-  return slots.fill(withFeedLinks(feed.rss2(), view))
+  const rss = withFeedLinks(feed.rss2(), view)
+  return slots.fill(usesMedia(view) ? declareNamespace(rss, '<rss version="2.0"', 'media', MEDIA_NAMESPACE) : rss)
 }

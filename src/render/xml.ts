@@ -3,6 +3,21 @@
  * `feed` package's escaping bugs away from our strings.
  */
 import { randomUUID } from 'node:crypto'
+import { AppError } from '../errors.js'
+
+/** Media RSS (https://www.rssboard.org/media-rss): thumbnails and further media files, in RSS and Atom alike. */
+export const MEDIA_NAMESPACE = 'http://search.yahoo.com/mrss/'
+
+/**
+ * `xml` with `xmlns:prefix="uri"` added to the root element, whose start tag begins with `rootStart`
+ * as `feed` writes it. By position, before {@link XmlSlots.fill}, while the document holds no text of ours.
+ */
+export function declareNamespace(xml: string, rootStart: string, prefix: string, uri: string): string {
+  const at = xml.indexOf(rootStart)
+  if (at < 0) throw new AppError(`render: feed wrote no ${rootStart}`)
+  const end = at + rootStart.length
+  return `${xml.slice(0, end)} xmlns:${prefix}="${escapeXmlAttr(uri)}"${xml.slice(end)}`
+}
 
 /**
  * Everything outside XML 1.0's `Char` production (§2.2): C0 controls other than tab/LF/CR,

@@ -31,6 +31,8 @@ export interface Digest {
   entries: Entry[]
   /** Links found in this body to identify nothing. */
   ambiguousLinks: string[]
+  /** Entries with neither title, text, link nor media: not items (SPEC §8). */
+  skipped: number
   /** Fingerprints of the final entries that are new to the source (only when `final`). */
   prints?: Map<string, Fingerprint>
   warnings: string[]
@@ -47,9 +49,10 @@ export async function digest(input: DigestInput, parse: Parse = (text, url) => p
   const { entries: rawEntries, ...feed } = newestEntries(await parse(text, input.finalUrl), source, now)
   const normalized = normalizeFeed({ ...feed, entries: rawEntries }, { source, feedUrl: input.finalUrl, now, ambiguousLinks: new Set(input.knownAmbiguous) })
   const warnings = [...decoded.warnings, ...feed.warnings, ...normalized.warnings]
-  if (!input.final) return { decoded, feed, entries: normalized.entries, ambiguousLinks: normalized.ambiguousLinks, warnings }
+  const common = { decoded, feed, ambiguousLinks: normalized.ambiguousLinks, skipped: normalized.skipped, warnings }
+  if (!input.final) return { ...common, entries: normalized.entries }
   const entries = normalized.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
   const stored = new Set(input.storedIds)
   const prints = fingerprints(entries.filter((e) => !stored.has(e.id)))
-  return { decoded, feed, entries, ambiguousLinks: normalized.ambiguousLinks, prints, warnings }
+  return { ...common, entries, prints }
 }

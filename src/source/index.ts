@@ -46,6 +46,8 @@ export interface Read {
   ambiguous: Set<string>
   /** Article pages read, when the source reads them. */
   articles?: number
+  /** Entries skipped for carrying nothing (SPEC §8), counted on /status. */
+  skipped: number
   /** Fingerprints of the entries new to the source, when the read made them. */
   prints?: Map<string, Fingerprint>
   warnings: string[]
@@ -103,6 +105,7 @@ async function read(source: SourceConfig, fetcher: Fetcher, parse: Parse | undef
     raw: digested.feed,
     entries,
     ambiguous: new Set([...context.knownAmbiguous, ...digested.ambiguousLinks]),
+    skipped: digested.skipped,
     ...(read !== undefined && { articles: read }),
     ...(digested.prints && { prints: digested.prints }),
     warnings,

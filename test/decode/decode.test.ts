@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import iconv from 'iconv-lite'
 import { describe, expect, it } from 'vitest'
 import { decode } from '../../src/decode/index.js'
-import { parseDocument } from '../../src/parse/index.js'
+import { parseFeed } from '../../src/parse/index.js'
 import { FEEDPARSER_ROOT, loadExpectations } from '../helpers/feedparser-corpus.js'
 
 const ROOT = FEEDPARSER_ROOT
@@ -87,7 +87,7 @@ describe('feedparser encoding suite', () => {
   })
 
   it.each(TEXTS)('%s parses to the expected %s', async (path, where, value) => {
-    const feed = await parseDocument(decodeFile(path).text, { url: 'http://127.0.0.1/', sourceId: path })
+    const feed = await parseFeed(decodeFile(path).text, { url: 'http://127.0.0.1/', sourceId: path })
     const ours = where === 'feed.title' ? feed.title : feed.entries[0]?.summaryHtml
     expect(ours?.trim()).toBe(value)
   })
@@ -215,7 +215,7 @@ describe('Chinese regional news in GBK, GB18030, Big5 and Big5-HKSCS', () => {
   })
 
   it('hands parse a title with every character intact', async () => {
-    const feed = await parseDocument(decode(gb18030.bytes, {}).text, { url: 'http://www.snxw.example.cn/rss.xml' })
+    const feed = await parseFeed(decode(gb18030.bytes, {}).text, { url: 'http://www.snxw.example.cn/rss.xml' })
     expect(feed.entries[0].title).toBe(GB18030_TITLE)
   })
 

@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Config } from '../../src/model.js'
 import { startFeedServer, type Served } from '../helpers/servers.js'
 import { runCli, startWeb } from '../helpers/feedloom.js'
@@ -14,7 +14,10 @@ const FIXTURES = join(import.meta.dirname, '../fixtures/e2e')
 export const DISCLAIMER = '以上文章仅代表作者个人观点，本网只是转载，如涉及作品内容、版权、稿酬问题，请及时联系我们。'
 export const CATEGORIES = ['all', 'national', 'international', 'local'] as const
 
-const FEEDS: [path: string, file: string, contentType: string, id: string, categories: string[], extra?: object][] = [
+/** One served feed: where, which file (relative to test/fixtures/e2e, or absolute), as what, for which source. */
+export type SiteFeed = [path: string, file: string, contentType: string, id: string, categories: string[], extra?: object]
+
+const FEEDS: SiteFeed[] = [
   ['/people.xml', 'people-politics.gbk.xml', 'application/rss+xml', 'people', ['national']],
   ['/chinanews.xml', 'chinanews-scroll.xml', 'application/rss+xml; charset=utf-8', 'chinanews', ['national']],
   ['/county.xml', 'county-homepage-links.xml', 'application/rss+xml; charset=utf-8', 'county', ['local']],
@@ -32,8 +35,8 @@ export interface PolledSite {
   close(): Promise<void>
 }
 
-export async function startPolledSite(site: { websubHub?: string } = {}): Promise<PolledSite> {
-  const files = new Map<string, Served>(FEEDS.map(([path, file, contentType]) => [path, { body: readFileSync(join(FIXTURES, file)), contentType }]))
+export async function startPolledSite(site: { websubHub?: string } = {}, feedList: SiteFeed[] = FEEDS): Promise<PolledSite> {
+  const files = new Map<string, Served>(feedList.map(([path, file, contentType]) => [path, { body: readFileSync(resolve(FIXTURES, file)), contentType }]))
   const feeds = await startFeedServer(files)
   const dir = mkdtempSync(join(tmpdir(), 'feedloom-readers-'))
   const configPath = join(dir, 'feeds.config.json')
@@ -45,7 +48,7 @@ export async function startPolledSite(site: { websubHub?: string } = {}): Promis
       disclaimer: { text: DISCLAIMER, contact: '电话：029-00000000' },
       defaults: { timezone: 'Asia/Shanghai', retentionDays: 3650 },
       categories: { national: { title: '国内' }, international: { title: '国际' }, local: { title: '本地' } },
-      sources: FEEDS.map(([path, , , id, categories, extra]) => ({ id, title: `${id} title`, url: feeds.url + path, categories, homepage: `https://${id}.example/`, ...extra })),
+      sources: feedList.map(([path, , , id, categories, extra]) => ({ id, title: `${id} title`, url: feeds.url + path, categories, homepage: `https://${id}.example/`, ...extra })),
     }),
   )
   const { code, out } = await runCli(['poll'], configPath, storeUrl)

@@ -156,7 +156,10 @@ print(json.dumps({
   "bozoException": str(d.get("bozo_exception")) if d.bozo else None,
   "version": d.get("version", ""),
   "entries": [{"title": e.get("title", ""), "link": e.get("link", ""), "id": e.get("id", ""),
-               "published": e.get("published")} for e in d.entries],
+               "published": e.get("published"),
+               "enclosures": [x.get("href", "") for x in e.get("enclosures", [])],
+               "mediaContent": [m.get("url", "") for m in e.get("media_content", [])],
+               "thumbnail": (e.get("media_thumbnail") or [{}])[0].get("url")} for e in d.entries],
 }))
 `
 
@@ -166,7 +169,16 @@ export interface FeedparserResult {
   bozoException?: string
   /** The format feedparser recognised, e.g. `rss20`, `atom10`; '' when none. */
   version: string
-  entries: { title: string; link: string; id: string; published?: string }[]
+  entries: {
+    title: string
+    link: string
+    id: string
+    published?: string
+    /** URLs of `<enclosure>`s and Atom enclosure links; of Media RSS `media:content`; of the first `media:thumbnail`. */
+    enclosures: string[]
+    mediaContent: string[]
+    thumbnail?: string
+  }[]
 }
 
 let feedparser: boolean | undefined
@@ -182,11 +194,11 @@ export function feedparserCheck(body: string): FeedparserResult {
   const result = spawnSync(DEBIAN_PYTHON, ['-c', FEEDPARSER_SCRIPT], { input: body, encoding: 'utf8', timeout: TOOL_TIMEOUT_MS })
   if (result.error) throw result.error
   if (result.status !== 0) throw new Error(`feedparser: exited with status ${result.status}: ${result.stderr}`)
-  const parsed = JSON.parse(result.stdout) as FeedparserResult & { bozoException: string | null; entries: { published: string | null }[] }
+  const parsed = JSON.parse(result.stdout) as FeedparserResult & { bozoException: string | null; entries: { published: string | null; thumbnail: string | null }[] }
   return {
     bozo: parsed.bozo,
     bozoException: parsed.bozoException ?? undefined,
     version: parsed.version,
-    entries: parsed.entries.map((entry) => ({ title: entry.title, link: entry.link, id: entry.id, published: entry.published ?? undefined })),
+    entries: parsed.entries.map((entry) => ({ ...entry, published: entry.published ?? undefined, thumbnail: entry.thumbnail ?? undefined })),
   }
 }

@@ -224,7 +224,8 @@ describe('normalizeFeed: URLs', () => {
     ).entries
     expect(e.enclosures).toEqual([
       { url: 'https://www.chinanews.com.cn/v.mp4', type: 'video/mp4', length: 1024 },
-      { url: 'https://www.chinanews.com.cn/a.mp3' },
+      // No type given: the extension's (RSS 2.0 requires one on <enclosure>).
+      { url: 'https://www.chinanews.com.cn/a.mp3', type: 'audio/mpeg' },
     ])
   })
 })
@@ -253,7 +254,10 @@ describe('normalizeFeed: text', () => {
     ['entities, tags and whitespace in the title', { title: ' <b>A&amp;B</b>\n  &quot;新闻&quot;\u0000 ' }, 'A&B "新闻"'],
     ['a plain title keeps its <', { title: 'x<y 与 a&b' }, 'x<y 与 a&b'],
     ['empty title from the text', { title: '  ', summaryHtml: `<p>${'字'.repeat(100)}</p><p>第二段</p>` }, `${'字'.repeat(59)}…`],
-    ['no title, no text', { title: '' }, UNTITLED],
+    ['no title, no text: the enclosure file name, decoded', { title: '', enclosures: [{ url: 'https://fm.example.cn/%E7%AC%AC12%E6%9C%9F.mp3' }] }, '第12期.mp3'],
+    ['no title, no text, an enclosure without a file name', { enclosures: [{ url: 'https://fm.example.cn/' }] }, UNTITLED],
+    ['only a link', { link: 'https://example.cn/a.html' }, UNTITLED],
+    ['only a content image', { contentHtml: '<img src="https://example.cn/a.jpg">' }, UNTITLED],
   ])('%s', (_name, fields, title) => {
     const [e] = normalizeFeed(feed([entry(fields)]), ctx()).entries
     expect(e.title).toBe(title)
@@ -279,3 +283,25 @@ describe('normalizeFeed: text', () => {
     expect(e.categories).toEqual(['国内', '时政'])
   })
 })
+
+describe('normalizeFeed: entries with nothing to show or follow (issue 10)', () => {
+  const raw = feed([
+    entry({ title: '有标题' }),
+    entry({ guid: 'urn:empty:1', published: '2024-09-19 10:00' }),
+    entry({ summaryHtml: '<p> </p><script>alert(1)</script>' }),
+    entry({ link: 'javascript:void(0)', enclosures: [{ url: 'javascript:x' }] }),
+    entry({ summaryHtml: '<p>只有正文</p>' }),
+  ])
+
+  it('skips them, counts them and names each in a warning; keeps the rest', () => {
+    const { entries, skipped, warnings } = normalizeFeed(raw, ctx())
+    expect(entries.map((e) => e.title)).toEqual(['有标题', '只有正文'])
+    expect(skipped).toBe(3)
+    expect(warnings).toEqual([1, 2, 3].map((i) => `normalize: entry ${i}: no title, text, link or enclosure, skipped (source chinanews-scroll)`))
+  })
+
+  it('counts none in a feed where every entry has something', () => {
+    expect(normalizeFeed(chinanews, ctx()).skipped).toBe(0)
+  })
+})
+

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { FeedView, PublishedItem } from '../../src/model.js'
 import { footerHtml, itemContentHtml, publishedId, renderAtom, renderJsonFeed, renderRss } from '../../src/render/index.js'
-import { absoluteUrl } from '../../src/render/view.js'
+import { absoluteUrl, attachments } from '../../src/render/view.js'
 import { escapeHtml, xmlSafe } from '../../src/render/xml.js'
 import {
   assertWellFormedXml,
@@ -13,7 +13,7 @@ import {
   validateJsonFeed,
 } from '../helpers/validate.js'
 import { htmlText, readFeed, type Format } from './read.js'
-import { hostileFeedView, hostileItemsView, regionalView } from './views.js'
+import { hostileFeedView, hostileItemsView, mediaView, regionalView } from './views.js'
 
 const RENDER: Record<Format, (view: FeedView) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed }
 const FORMATS = Object.keys(RENDER) as Format[]
@@ -22,6 +22,7 @@ const VIEWS: [string, FeedView][] = [
   ['regional news', regionalView()],
   ['hostile item fields', hostileItemsView()],
   ['hostile feed fields', hostileFeedView()],
+  ['podcast, video and photo items', mediaView()],
 ]
 const CASES = VIEWS.flatMap(([name, view]) => FORMATS.map((format) => ({ name, view, format, body: RENDER[format](view) })))
 const XML_CASES = CASES.filter((c) => c.format !== 'json')
@@ -53,6 +54,15 @@ describe.each(CASES)('$format of $name', ({ view, format, body }) => {
     expect(feed.items.map((item) => item.id)).toEqual(view.items.map((item) => publishedId(item.id)))
     expect(feed.items.map((item) => item.title)).toEqual(view.items.map((item) => asRead(format, item.entry.title)))
     expect(feed.items.map((item) => item.link)).toEqual(view.items.map((item) => absoluteUrl(item.entry.url ?? view.site.url)))
+  })
+
+  it('carries every enclosure and the lead image (SPEC §8)', () => {
+    // RSS allows one <enclosure>, which must state its length (0 when unknown); the rest are
+    // media:content, Atom links and JSON attachments, which state a length only when it is known.
+    const expected = (item: PublishedItem) =>
+      attachments(item).map((file, index) => ({ url: file.url, type: file.type, ...((file.length > 0 || (format === 'rss' && index === 0)) && { length: file.length }) }))
+    expect(feed.items.map((item) => item.enclosures)).toEqual(view.items.map(expected))
+    expect(feed.items.map((item) => item.image)).toEqual(view.items.map((item) => absoluteUrl(item.entry.image)))
   })
 
   it('is titled after the site and the category', () => {
@@ -118,6 +128,10 @@ describe.each(XML_CASES)('$format of $name as XML', ({ body, format }) => {
     const titles = result.entries.map((entry) => (format === 'atom' ? htmlText(entry.title) : entry.title))
     expect(titles).toEqual(ours.map((item) => item.title.trim()))
     for (const entry of result.entries) expect(entry.published).toBeTruthy()
+    // Media as feedparser sees it: every file (RSS: the first as <enclosure>, the rest as media:content) and the thumbnail.
+    const files = ours.map((item) => item.enclosures.map((file) => file.url))
+    expect(result.entries.map((entry) => [...entry.enclosures, ...entry.mediaContent])).toEqual(files)
+    expect(result.entries.map((entry) => entry.thumbnail)).toEqual(ours.map((item) => item.image))
   })
 })
 

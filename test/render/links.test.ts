@@ -8,7 +8,7 @@ import type { FeedView } from '../../src/model.js'
 import { renderAtom, renderJsonFeed, renderRss } from '../../src/render/index.js'
 import { atomSchematronErrors, feedparserAvailable, feedparserCheck, jingAvailable, validateAtom, validateJsonFeed } from '../helpers/validate.js'
 import { rssLintErrors } from './rss-lint.js'
-import { hostileFeedView, hostileItemsView, regionalView } from './views.js'
+import { hostileFeedView, hostileItemsView, mediaView, regionalView } from './views.js'
 
 const HUB = 'https://pubsubhubbub.appspot.com/'
 const NEXT = 'https://news.example.org/feeds/local.rss?before=MTcyNjczNzUxMTAwMDphYmM'
@@ -24,10 +24,12 @@ const VIEWS: [string, FeedView][] = [
   ['regional news, paged, with hub and stylesheet', pagedView()],
   ['hostile item fields, paged', pagedView(hostileItemsView())],
   ['hostile feed fields, paged', pagedView(hostileFeedView())],
+  ['podcast, video and photo items, paged', pagedView(mediaView())],
 ]
 
 describe('rssLintErrors', () => {
   const good = renderRss(pagedView())
+  const media = renderRss(mediaView())
   it.each([
     ['a date that is not RFC 822', good.replace(/<pubDate>[^<]*<\/pubDate>/, '<pubDate>2024-09-19 17:11:51</pubDate>'), /not an RFC 822 date/],
     ['a permalink guid that is not a URL', good.replace('isPermaLink="false"', 'isPermaLink="true"'), /a permalink guid must be a full URL/],
@@ -35,7 +37,10 @@ describe('rssLintErrors', () => {
     ['an enclosure without length', good.replace(/(<enclosure[^>]*?) length="\d+"/, '$1'), /length must be a whole number/],
     ['a name in <author>', good.replace('</guid>', '</guid><author>记者 王磊</author>'), /not an e-mail address/],
     ['an undeclared prefix', good.replace('</guid>', '</guid><media:title>x</media:title>'), /unbound|prefix/i],
-    ['an unknown namespace', good.replace('<rss ', '<rss xmlns:media="http://search.yahoo.com/mrss/" '), /unknown namespace/],
+    ['an unknown namespace', good.replace('<rss ', '<rss xmlns:foo="http://example.org/foo/" '), /unknown namespace/],
+    ['a relative media:thumbnail', media.replace(/<media:thumbnail url="[^"]*"/, '<media:thumbnail url="/t.jpg"'), /media:thumbnail: url is not an absolute/],
+    ['a media:content fileSize that is no number', media.replace(/fileSize="\d+"/, 'fileSize="1.5 MB"'), /fileSize must be a whole number/],
+    ['a second enclosure', media.replace('</guid>', '</guid><enclosure url="https://a.example/x.mp3" length="1" type="audio/mpeg"/>'), /more than one enclosure/],
     ['a relative source url', good.replace(/<source url="[^"]*"/, '<source url="/feeds/1.xml"'), /source: url/],
     ['a relative item link', good.replace(/<link>https:\/\/www\.sxgjxw[^<]*<\/link>/, '<link>/news/1.html</link>'), /link: not an absolute/],
   ])('reports %s', (_name, xml, message) => {

@@ -19,6 +19,21 @@ export interface ReadItem {
   rights?: string
   /** Every character of the item a reader could show, for "no body text" checks. */
   everything: string
+  /** Media files in the order written: RSS `<enclosure>` then `media:content`, Atom enclosure links, JSON Feed attachments. */
+  enclosures: ReadEnclosure[]
+  /** RSS and Atom `media:thumbnail`, JSON Feed `image`. */
+  image?: string
+}
+
+export interface ReadEnclosure {
+  url: string
+  type?: string
+  length?: number
+}
+
+/** An enclosure's attributes, whatever each format calls them. */
+function enclosureOf(url: string | undefined, type: string | undefined, length: string | undefined): ReadEnclosure {
+  return { url: url ?? '', ...(type !== undefined && { type }), ...(length !== undefined && { length: Number(length) }) }
 }
 
 export interface ReadFeed {
@@ -58,6 +73,11 @@ function readRss(body: string): ReadFeed {
           summary: description.length > 0 ? htmlText(description.text()) : undefined,
           source: { title: item.children('source').text(), url: item.children('source').attr('url') },
           everything: `${item.text()} ${item.children('source').attr('url') ?? ''}`,
+          enclosures: [
+            ...item.children('enclosure').toArray().map((e) => enclosureOf(e.attribs.url, e.attribs.type, e.attribs.length)),
+            ...item.children('media\\:content').toArray().map((e) => enclosureOf(e.attribs.url, e.attribs.type, e.attribs.fileSize)),
+          ],
+          image: item.children('media\\:thumbnail').attr('url'),
         }
       }),
   }
@@ -88,6 +108,8 @@ function readAtom(body: string): ReadFeed {
           },
           rights: entry.children('rights').text(),
           everything: entry.text(),
+          enclosures: entry.children('link[rel="enclosure"]').toArray().map((e) => enclosureOf(e.attribs.href, e.attribs.type, e.attribs.length)),
+          image: entry.children('media\\:thumbnail').attr('url'),
         }
       }),
   }
@@ -99,6 +121,8 @@ interface JsonItem {
   title: string
   content_html: string
   summary?: string
+  image?: string
+  attachments?: { url: string; mime_type?: string; size_in_bytes?: number }[]
   _feedloom: { source: { id: string; title: string; url: string } }
 }
 
@@ -121,6 +145,8 @@ function readJson(body: string): ReadFeed {
       summary: item.summary,
       source: item._feedloom.source,
       everything: allStrings(item).join(' '),
+      enclosures: (item.attachments ?? []).map((a) => ({ url: a.url, ...(a.mime_type !== undefined && { type: a.mime_type }), ...(a.size_in_bytes !== undefined && { length: a.size_in_bytes }) })),
+      image: item.image,
     })),
   }
 }

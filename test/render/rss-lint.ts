@@ -7,6 +7,9 @@
  *   - `guid` without `isPermaLink="false"` is an absolute http(s) URL           "guid must be a full URL, unless isPermaLink attribute is false"
  *   - the channel has `atom:link rel="self" type="application/rss+xml"`          "Missing atom:link with rel="self""
  *   - `enclosure` has an absolute `url`, a whole-number `length`, a media `type`  "Missing enclosure attribute: length/type"
+ *     (and there is at most one per item: RSS Best Practices Profile)
+ *   - Media RSS: `media:content` and `media:thumbnail` have an absolute `url`;  "Missing media:content attribute: url"
+ *     `fileSize`, when given, is a whole number; `type` is a media type         "fileSize must be an integer"
  *   - `author` holds an e-mail address (names belong in `dc:creator`)           "author must be an email address"
  *   - every prefix is declared, to one of the namespaces RSS readers know        "Use of unknown namespace"
  *   - `source` has an absolute `url`                                            "source url must be a full URL"
@@ -20,6 +23,7 @@ const KNOWN_NAMESPACES = new Map([
   ['http://www.w3.org/2005/Atom', 'atom'],
   ['http://purl.org/rss/1.0/modules/content/', 'content'],
   ['http://purl.org/dc/elements/1.1/', 'dc'],
+  ['http://search.yahoo.com/mrss/', 'media'],
 ])
 const RFC822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (GMT|UT|[+-]\d{4})$/
 const EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+/
@@ -117,6 +121,11 @@ export function rssLintErrors(xml: string): string[] {
       if (!absoluteHttp(enclosure.attributes.url)) errors.push(`${at(enclosure)}: url is not an absolute http(s) URL`)
       if (!/^\d+$/.test(enclosure.attributes.length ?? '')) errors.push(`${at(enclosure)}: length must be a whole number`)
       if (!MEDIA_TYPE.test(enclosure.attributes.type ?? '')) errors.push(`${at(enclosure)}: type must be a media type`)
+    }
+    for (const media of [...child(item, 'media:content'), ...child(item, 'media:thumbnail')]) {
+      if (!absoluteHttp(media.attributes.url)) errors.push(`${at(media)}: url is not an absolute http(s) URL: ${media.attributes.url}`)
+      if (media.attributes.fileSize !== undefined && !/^\d+$/.test(media.attributes.fileSize)) errors.push(`${at(media)}: fileSize must be a whole number`)
+      if (media.attributes.type !== undefined && !MEDIA_TYPE.test(media.attributes.type)) errors.push(`${at(media)}: type must be a media type`)
     }
     for (const author of child(item, 'author')) if (!EMAIL.test(author.text)) errors.push(`${at(author)}: not an e-mail address (use dc:creator): ${author.text}`)
     for (const source of child(item, 'source')) if (!URL.canParse(source.attributes.url ?? '')) errors.push(`${at(source)}: url is not an absolute http(s) URL: ${source.attributes.url}`)

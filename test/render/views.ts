@@ -49,7 +49,11 @@ export function itemWith(text: string, index: number, base: FeedView): Published
       dateFrom: 'source',
       authors: [text, `作者${index}`, `reporter${index}@example.cn`],
       categories: [text, '分类'],
-      enclosures: [{ url: `https://media.example.cn/${index}.mp3`, type: text === '' ? undefined : `audio/mpeg; x="${text}"` }],
+      enclosures: [
+        { url: `https://media.example.cn/${index}.mp3`, type: text === '' ? undefined : `audio/mpeg; x="${text}"` },
+        { url: `https://media.example.cn/${index}.mp4?t=${text}`, type: `video/mp4; x="${text}"`, length: index },
+      ],
+      image: `https://img.example.cn/${index}.jpg?t=${text}&x=<1>`,
       origin: text === '' ? undefined : `来源 ${text}`,
       contentHash: `h${index}`,
       clusterId: id,
@@ -73,5 +77,60 @@ export function hostileFeedView(): FeedView {
     category: { key: 'local', title: all, description: all },
     disclaimer: { text: `声明 ${all}`, contact: `联系 ${all}` },
     items: base.items.slice(0, 2),
+  }
+}
+
+/**
+ * Items that carry media, as normalize/ makes them from the podcast, Atom video and Media RSS
+ * photo fixtures of test/fixtures/parse: several enclosures, lengths and types known and not,
+ * lead images from a thumbnail or the content, an episode titled after its file, every content mode.
+ */
+export function mediaView(): FeedView {
+  const base = regionalView()
+  const [first] = base.items
+  const item = (index: number, content: ContentMode, entry: Partial<PublishedItem['entry']>): PublishedItem => {
+    const id = hexId(100 + index)
+    return { ...first, id, content, alsoReportedBy: [], entry: { ...first.entry, id, clusterId: id, guid: undefined, canonicalUrl: undefined, origin: undefined, ...entry } }
+  }
+  return {
+    ...base,
+    items: [
+      item(0, 'full', {
+        title: '第42期：秋茶上市，茶农的一天',
+        url: 'https://radio.ankang.example.cn/hjyh/42.html',
+        enclosures: [
+          { url: 'https://media.radio.ankang.example.cn/hjyh/hjyh-042.mp3', type: 'audio/mpeg', length: 28734567 },
+          { url: 'https://media.radio.ankang.example.cn/hjyh/hjyh-042.m4a', type: 'audio/mp4' },
+        ],
+        image: 'https://radio.ankang.example.cn/hjyh/42/cover.jpg',
+      }),
+      item(1, 'summary', {
+        title: '汉阴县凤堰梯田迎来秋收',
+        url: 'https://video.shaannan.example.cn/2024/09/19/5501.html',
+        enclosures: [
+          { url: 'https://cdn.shaannan.example.cn/v/5501-720p.mp4', type: 'video/mp4', length: 73400320 },
+          { url: 'https://cdn.shaannan.example.cn/v/5501.mp3', type: 'audio/mpeg', length: 4194304 },
+          { url: 'https://cdn.shaannan.example.cn/v/5501-subtitles.srt' },
+        ],
+        image: 'https://cdn.shaannan.example.cn/v/5501-poster.jpg',
+      }),
+      // A bonus episode with neither title nor link: titled after its file, linked to the site.
+      item(2, 'full', {
+        title: '特别节目-中秋.mp3',
+        url: undefined,
+        html: '',
+        text: '',
+        excerpt: '',
+        enclosures: [{ url: 'https://media.radio.ankang.example.cn/hjyh/%E7%89%B9%E5%88%AB%E8%8A%82%E7%9B%AE-%E4%B8%AD%E7%A7%8B.mp3', type: 'audio/mpeg', length: 9437184 }],
+      }),
+      item(3, 'title', {
+        title: '瀛湖晨雾',
+        url: 'https://photo.ankang.example.cn/2024/09/20/yinghu.html',
+        enclosures: [],
+        // A lead image whose URL needs escaping in XML and encoding as a URI.
+        image: 'https://img.ankang.example.cn/2024/0920/瀛湖.jpg?w=640&h=427',
+      }),
+      item(4, 'full', { title: '无媒体的普通新闻', enclosures: [], image: undefined }),
+    ],
   }
 }
