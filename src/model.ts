@@ -47,6 +47,8 @@ export interface SiteConfig {
   description?: string
   websubHub?: string
   widget?: { frameAncestors?: string[] }
+  /** Images on our pages and widgets through the signed `/img/` proxy (SPEC §8); on unless `false`. */
+  imageProxy?: boolean
 }
 
 export interface Disclaimer {
@@ -189,6 +191,8 @@ export interface Entry {
   enclosures: Enclosure[]
   /** Original publisher named in the text (来源：X), when found. */
   origin?: string
+  /** The lead image (a thumbnail, an image enclosure, or the first content image), absolute (SPEC §8). */
+  image?: string
   /** The headline the story first ran under, when a reprint names it (`原标题：X`). */
   originalTitle?: string
   /** Hash of title + html: tells a real edit from a re-poll. */
@@ -275,6 +279,4 @@ export interface FeedView {
   updated: string
   /** RFC 5005 §3 paging, absolute URLs: the next (older) page, and the first page when this is not it. */
   pages?: { next?: string; first?: string }
-  /** URL of the XSL that browsers apply to RSS and Atom (`<?xml-stylesheet?>`), when there is one. */
-  stylesheet?: string
 }

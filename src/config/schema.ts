@@ -65,6 +65,7 @@ export const configSchema = z
       description: z.string().optional(),
       websubHub: httpUrl.optional(),
       widget: z.strictObject({ frameAncestors: z.array(z.string().min(1)).optional() }).optional(),
+      imageProxy: z.boolean().optional(),
     }),
     disclaimer: z.strictObject({
       text: z.string().min(1, 'must not be empty: every republished item carries it'),

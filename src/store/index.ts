@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Keyv from 'keyv'
@@ -108,6 +109,19 @@ export class Store {
   /** Near-duplicate fingerprints of items, `undefined` for items deleted (or stored before them). */
   async getNearRecords(ids: string[]): Promise<Array<NearRecord | undefined>> {
     return this.many<NearRecord>(ids.map((id) => `near:${id}`), 'read near-duplicate fingerprints')
+  }
+
+  /**
+   * The image proxy's signing key (SPEC §8): generated on first use and kept, so every process
+   * sharing the store signs alike. Read back after writing, which narrows (Keyv has no
+   * set-if-absent to close) the window in which two processes starting on a fresh store at the
+   * same instant keep different keys; FEEDLOOM_SECRET avoids the question (README).
+   */
+  async getSecret(): Promise<string> {
+    const stored = await this.call('read image secret', () => this.keyv.get<string>('secret:image'))
+    if (stored) return stored
+    await this.call('write image secret', () => this.keyv.set('secret:image', randomBytes(32).toString('base64url')))
+    return (await this.call('read image secret', () => this.keyv.get<string>('secret:image')))!
   }
 
   async getRev(): Promise<string> {

@@ -25,9 +25,10 @@ const E2E = join(import.meta.dirname, '../fixtures/e2e')
 export const POLLED_AT = new Date('2024-09-19T12:00:00Z')
 
 export const HOSTILE_TITLE = '<img src=x onerror=alert(1)>'
+/** Ids are 128-bit hex, as normalize/ makes them, so their published uuids lead back to them (`/items/{uuid}`). */
 export const HOSTILE_ITEMS: Entry[] = [
-  entry('evil-img', 'planted', '2024-09-19T11:50:00.000Z', { title: HOSTILE_TITLE, url: 'https://planted.example/a.html', excerpt: '<script>alert(2)</script> 摘要' }),
-  entry('evil-js', 'planted', '2024-09-19T11:40:00.000Z', { title: '点击领取 "><svg onload=alert(3)>', url: 'javascript:alert(4)', excerpt: 'javascript 链接' }),
+  entry('e0000000000000000000000000000001', 'planted', '2024-09-19T11:50:00.000Z', { title: HOSTILE_TITLE, url: 'https://planted.example/a.html', excerpt: '<script>alert(2)</script> 摘要' }),
+  entry('e0000000000000000000000000000002', 'planted', '2024-09-19T11:40:00.000Z', { title: '点击领取 "><svg onload=alert(3)>', url: 'javascript:alert(4)', excerpt: 'javascript 链接' }),
 ]
 
 export interface Site {
