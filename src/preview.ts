@@ -6,6 +6,7 @@ import { decode } from './decode/index.js'
 import { parseDate } from './normalize/index.js'
 import { readEntries } from './refresh.js'
 import { politeFetcher, readListPage, suggestPage, wantsArticles, withArticles } from './page/index.js'
+import { counted } from './plural.js'
 
 /**
  * Article pages `preview` reads: enough to check the article selectors and see content length and
@@ -31,7 +32,7 @@ export async function previewSource(source: SourceConfig, deps: { fetcher: Fetch
   }
   const lines = [
     `${source.id} — ${raw.title ?? source.title}`,
-    `  ${fetched.finalUrl} · HTTP ${fetched.httpStatus} · ${raw.format} · ${decoded.encoding} (${decoded.encodingSource}) · ${fresh.length} items`,
+    `  ${fetched.finalUrl} · HTTP ${fetched.httpStatus} · ${raw.format} · ${decoded.encoding} (${decoded.encodingSource}) · ${counted(fresh.length, 'item')}`,
     ...(articleNote ? [articleNote] : []),
     ...warnings.map((w) => `  warning: ${w}`),
     '',
@@ -72,7 +73,7 @@ export async function suggestSource(url: string, deps: { fetcher: Fetcher; now: 
     head,
     robots.allowed ? 'robots.txt: allowed' : `robots.txt: ${robots.reason}: polling it needs ignoreRobots: true, and the site's permission`,
     '',
-    `Best match: ${best.items} items, ${best.dated} with a date (score ${best.score}). Add to sources in feeds.config.ts:`,
+    `Best match: ${counted(best.items, 'item')}, ${best.dated} with a date (score ${best.score}). Add to sources in feeds.config.ts:`,
     '',
     `  { id: "CHANGE-ME", title: ${JSON.stringify(list.title ?? 'CHANGE ME')}, url: ${JSON.stringify(fetched.finalUrl)}, categories: ["CHANGE-ME"],`,
     `    page: ${formatPage(best.page)} },`,
@@ -87,7 +88,7 @@ export async function suggestSource(url: string, deps: { fetcher: Fetcher; now: 
   }
   if (others.length) {
     lines.push('', 'Other candidates:')
-    for (const other of others) lines.push(`  page: ${formatPage(other.page)}  (${other.items} items, ${other.dated} dated, score ${other.score})`)
+    for (const other of others) lines.push(`  page: ${formatPage(other.page)}  (${counted(other.items, 'item')}, ${other.dated} dated, score ${other.score})`)
   }
   return `${lines.join('\n')}\n`
 }

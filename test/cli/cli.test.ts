@@ -46,9 +46,18 @@ describe('feedloom check-config', () => {
     writeFileSync(path, JSON.stringify({ site: { title: 't', url: 'x' }, disclaimer: { text: 'd' }, categories: { a: { title: 'A' } }, sources: [{ id: 's', title: 'S', url: 'gopher://x', categories: ['b'] }] }))
     const io = captureIo()
     expect(await main(['check-config', '--config', path], io)).toBe(1)
-    expect(io.err()).toContain('site.url: must be an absolute http(s):// URL')
-    expect(io.err()).toContain('sources[0].url: must be an http(s):// or file:// URL')
-    expect(io.err()).toContain('sources[0].categories[0]: unknown category "b"')
+    // Every problem in one pass, each with the value it found (issue 11 §7).
+    expect(io.err()).toBe(
+      `config: ${path}: 3 problems\n` +
+        '  site.url: "x" is not an absolute http(s):// URL\n' +
+        '  sources[0].categories[0]: unknown category "b" (known: a)\n' +
+        '  sources[0].url: "gopher://x" is not an http(s):// or file:// URL\n',
+    )
+  })
+  it('counts in words that agree with the numbers', async () => {
+    const io = captureIo()
+    expect(await main(['check-config', '--config', writeConfig('one.json', [{ id: 'a', url: `${feeds.url}/a.xml` }])], io)).toBe(0)
+    expect(io.out()).toMatch(/: ok — 1 source in 1 category\n$/)
   })
   it('FEEDLOOM_CONFIG is used when --config is absent, and the flag wins over it', async () => {
     const good = writeConfig('env.json', [{ id: 'a', url: `${feeds.url}/a.xml` }])
@@ -69,7 +78,31 @@ describe('feedloom poll', () => {
     expect(await main(['poll', '--config', path, '--store', 'memory://'], io)).toBe(1)
     expect(io.out()).toMatch(/^ok\s+a: 1 new, 0 updated, 1 kept/m)
     expect(io.out()).toMatch(/^FAILED\s+gone: fetch: HTTP 404/m)
-    expect(io.out()).toMatch(/1 ok, 1 failed/)
+    expect(io.out()).toMatch(/^polled 2 sources: 1 ok, 1 failed, 1 new item\n$/m)
+    // Each failure once: no JSON log line repeating it (issue 11 §10).
+    expect(io.out().match(/HTTP 404/g)).toHaveLength(1)
+    expect(io.out()).not.toMatch(/"level"/)
+  })
+  it('prints the log records too when LOG_LEVEL asks for them', async () => {
+    const path = writeConfig('poll-log.json', [{ id: 'gone', url: `${feeds.url}/missing.xml` }])
+    const lines: string[] = []
+    const write = process.stdout.write.bind(process.stdout)
+    // pino writes to the process's stdout, not to the CLI's io.
+    process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write
+    try {
+      expect(await main(['poll', '--config', path, '--store', 'memory://'], captureIo({ LOG_LEVEL: 'error' }))).toBe(1)
+    } finally {
+      process.stdout.write = write
+    }
+    expect(lines.join('')).toMatch(/"level":50.*HTTP 404/)
+  })
+  it('says so in one line when every source failed', async () => {
+    const closed = await listen(() => undefined)
+    await closed.close()
+    const path = writeConfig('all-down.json', [{ id: 'a', url: `${closed.url}/a.xml` }, { id: 'b', url: `${closed.url}/b.xml` }])
+    const io = captureIo()
+    expect(await main(['poll', '--config', path, '--store', 'memory://'], io)).toBe(1)
+    expect(io.out().trimEnd().split('\n').at(-1)).toBe('every source failed; the most common error (2 sources): fetch: connection refused — is this machine offline, or behind a proxy?')
   })
   it('--source polls only the named sources and exits 0 when they succeed', async () => {
     const path = writeConfig('some.json', [
@@ -91,6 +124,24 @@ describe('feedloom poll', () => {
     const stderr = Object.assign(new Writable({ write: (c, _e, cb) => ((err += String(c)), cb()) }), { isTTY: true, columns: 80 })
     expect(await main(['poll', '--config', path, '--store', 'memory://'], { ...io, stderr })).toBe(0)
     expect(err).toMatch(/\r\x1b\[2K\[#+\] 1\/1 a/)
+  })
+})
+
+describe('feedloom preview and options', () => {
+  it('names the command once in its errors', async () => {
+    const io = captureIo()
+    expect(await main(['preview', '--config', writeConfig('preview.json', [{ id: 'a', url: `${feeds.url}/a.xml` }])], io)).toBe(1)
+    expect(io.err()).toBe('feedloom preview: name exactly one source with --source ID\n')
+  })
+  it('prints what a source yields, counting in agreeing words', async () => {
+    const io = captureIo()
+    expect(await main(['preview', '--source', 'a', '--config', writeConfig('preview1.json', [{ id: 'a', url: `${feeds.url}/a.xml` }])], io)).toBe(0)
+    expect(io.out()).toMatch(/ · 1 item\n/)
+  })
+  it('refuses a FEEDLOOM_SECRET too short to keep image addresses unguessable', async () => {
+    const io = captureIo({ FEEDLOOM_SECRET: 'short' })
+    expect(await main(['check-config'], io)).toBe(2)
+    expect(io.err()).toMatch(/^FEEDLOOM_SECRET: must be at least 16 characters, got 5\n/)
   })
 })
 
@@ -156,6 +207,9 @@ describe('feedloom start with every source unreachable', () => {
       const byId = Object.fromEntries(status.sources.map((s) => [s.id, s.lastError]))
       expect(byId.refused).toMatch(/^fetch: connection refused/)
       expect(byId.nofile).toMatch(/^fetch: no such file/)
+      // One line on top says that nothing works, and the most common reason (issue 11 §6).
+      const page = await (await fetch(`${base}/status`)).text()
+      expect(page).toMatch(/<p class="notice" role="alert"><strong>全部 2 个来源都抓取失败。<\/strong>/)
       const feed = await (await fetch(`${base}/feeds/all.json`)).json()
       expect(feed.items).toEqual([])
       expect(validateJsonFeed(feed)).toEqual([])
