@@ -21,7 +21,7 @@ import type { RefreshResult } from './refresh.js'
 import { previewSource, suggestSource } from './preview.js'
 import { statusSummary } from './http/status.js'
 import { renderOpml } from './render/opml.js'
-import { opmlToConfig } from './opml.js'
+import { configToOpml, opmlToConfig } from './opml.js'
 import { answerClientErrors } from './http/errors.js'
 import { counted } from './plural.js'
 
@@ -316,12 +316,7 @@ async function opml(args: string[], options: Options, io: CliIo): Promise<number
   const [sub, file] = args
   if (sub === 'export') {
     const config = await loadConfig(options.config)
-    io.stdout.write(
-      renderOpml({
-        title: config.site.title,
-        outlines: config.sources.map((s) => ({ text: s.title, title: s.title, type: 'rss' as const, xmlUrl: s.url, htmlUrl: s.homepage, category: s.categories.join(',') })),
-      }),
-    )
+    io.stdout.write(renderOpml(configToOpml(config)))
     return 0
   }
   if (sub === 'import') {

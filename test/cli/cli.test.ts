@@ -5,7 +5,6 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.js'
-import { loadConfig } from '../../src/config/index.js'
 import { captureIo, listen, startFeedServer } from '../helpers/servers.js'
 import { assertWellFormedXml, validateJsonFeed } from '../helpers/validate.js'
 
@@ -145,36 +144,7 @@ describe('feedloom preview and options', () => {
   })
 })
 
-describe('feedloom opml', () => {
-  it('exports sources as OPML 2.0 and imports them back into a loadable config', async () => {
-    const path = writeConfig('opml.json', [{ id: 'a', url: `${feeds.url}/a.xml` }, { id: 'b', url: `${feeds.url}/b.xml` }])
-    const io = captureIo()
-    expect(await main(['opml', 'export', '--config', path], io)).toBe(0)
-    assertWellFormedXml(io.out())
-    expect(io.out()).toContain('<opml version="2.0">')
-    expect(io.out()).toContain(`xmlUrl="${feeds.url}/a.xml"`)
-
-    const opmlFile = join(dir, 'subs.opml')
-    writeFileSync(opmlFile, io.out())
-    const imported = captureIo()
-    expect(await main(['opml', 'import', opmlFile], imported)).toBe(0)
-    const skeleton = join(ROOT, `.tmp-imported-${process.pid}.config.ts`)
-    writeFileSync(skeleton, imported.out())
-    try {
-      const config = await loadConfig(skeleton)
-      expect(config.sources.map((s) => s.url)).toEqual([`${feeds.url}/a.xml`, `${feeds.url}/b.xml`])
-    } finally {
-      (await import('node:fs')).rmSync(skeleton)
-    }
-  })
-  it('rejects a file that is not OPML', async () => {
-    const file = join(dir, 'not.opml')
-    writeFileSync(file, '<html><body>hi</body></html>')
-    const io = captureIo()
-    expect(await main(['opml', 'import', file], io)).toBe(1)
-    expect(io.err()).toContain('not an OPML document')
-  })
-})
+// opml export and import: test/cli/opml.test.ts
 
 describe('feedloom start with every source unreachable', () => {
   it('starts, serves empty-but-valid feeds, and /status says why each source failed', async () => {
