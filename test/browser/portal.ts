@@ -20,17 +20,25 @@ export interface Portal {
   article: string
   /** Every request for an image: its path and the headers it came with. */
   imageRequests: Array<{ path: string; headers: IncomingHttpHeaders; status: number }>
+  /** The portal's own HTML pages by path (where it embeds our widgets); tests add them. */
+  pages: Map<string, string>
   server: Server
   close(): Promise<void>
 }
 
 export async function startPortal(): Promise<Portal> {
   const imageRequests: Portal['imageRequests'] = []
+  const pages = new Map<string, string>()
   let base = ''
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/rss.xml') {
       res.writeHead(200, { 'Content-Type': 'application/rss+xml; charset=utf-8' }).end(feed(base))
+      return
+    }
+    const html = pages.get(path)
+    if (html !== undefined) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html)
       return
     }
     if (!path.startsWith('/upload/')) {
@@ -86,6 +94,7 @@ export async function startPortal(): Promise<Portal> {
     base,
     article: `${base}/news/2024-09/19/content_1.htm`,
     imageRequests,
+    pages,
     server,
     close: () => {
       server.closeAllConnections()

@@ -44,7 +44,8 @@ export interface Site {
   close(): Promise<void>
 }
 
-export async function startSite(options: { frameAncestors?: string[]; language?: string; planted?: boolean } = {}): Promise<Site> {
+/** `portal`: also poll that portal's feed (test/browser/portal.ts), whose photos sit behind a Referer check. */
+export async function startSite(options: { frameAncestors?: string[]; language?: string; planted?: boolean; portal?: { base: string } } = {}): Promise<Site> {
   let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined
   const requests: Site['requests'] = []
   const server = createServer((req, res) => {
@@ -69,6 +70,7 @@ export async function startSite(options: { frameAncestors?: string[]; language?:
       { id: 'chinanews', title: '中国新闻网 · 即时新闻', url: file('chinanews-scroll.xml'), categories: ['national'], content: 'title' },
       { id: 'un', title: 'UN News', url: file('un-news.atom'), categories: ['international'], timezone: 'UTC' },
       { id: 'broken', title: '损坏的来源', url: file('broken.xml'), categories: ['international'] },
+      ...(options.portal ? [{ id: 'portal', title: '汉江在线 · 图片新闻', url: `${options.portal.base}/rss.xml`, categories: ['local'], homepage: `${options.portal.base}/` }] : []),
     ],
   })
 
