@@ -269,6 +269,29 @@ describe.skipIf(!HAVE_CHROMIUM)('pages in Chromium', () => {
     await context.close()
   })
 
+  it('the status page keeps short cells on one line, even in a narrow window', async () => {
+    const { page, context, problems } = await openPage(browser, `${site.base}/status`, { viewport: { width: 700, height: 900 } })
+    // Lines a cell's text takes: the distinct tops of the boxes its characters lie in.
+    const cells = await page.locator('#status-table td.state, #status-table td.time, #status-table th').evaluateAll((els) =>
+      els.map((el) => {
+        const tops = new Set<number>()
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT)
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (!node.textContent!.trim()) continue
+          const range = document.createRange()
+          range.selectNodeContents(node)
+          for (const rect of Array.from(range.getClientRects())) tops.add(Math.round(rect.top))
+        }
+        return { text: el.textContent!.trim(), lines: tops.size }
+      }),
+    )
+    expect(cells.find((c) => c.text === '出错')).toBeDefined()
+    for (const cell of cells) expect(cell.lines, cell.text).toBe(1)
+    expect(await page.locator('#status-table td.state').first().evaluate((el) => getComputedStyle(el).whiteSpace)).toBe('nowrap')
+    expect(problems).toEqual([])
+    await context.close()
+  })
+
   // `FEEDLOOM_SCREENSHOTS=1 npx vitest run test/browser` refreshes the pictures the README shows.
   it.runIf(process.env.FEEDLOOM_SCREENSHOTS)('screenshots for docs/', async () => {
     const docs = join(import.meta.dirname, '../../docs')
