@@ -96,7 +96,7 @@ const isObject = (value: unknown): value is Raw => typeof value === 'object' && 
  * is wrong with it, so one `check-config` names every problem at once (issue 11 §7) rather than
  * only after the field errors are fixed.
  */
-export function crossFieldIssues(input: unknown): Array<{ path: PropertyKey[]; message: string }> {
+function crossFieldIssues(input: unknown): Array<{ path: PropertyKey[]; message: string }> {
   const issues: Array<{ path: PropertyKey[]; message: string }> = []
   if (!isObject(input)) return issues
   const categories = isObject(input.categories) ? input.categories : undefined

@@ -35,7 +35,7 @@ function errorLanguage(ctx: HttpContext, req: Request): Language {
   }
 }
 
-export function sendErrorPage(ctx: HttpContext, req: Request, res: Response, error: AppError): void {
+function sendErrorPage(ctx: HttpContext, req: Request, res: Response, error: AppError): void {
   const status = error.status ?? 500
   const lang = errorLanguage(ctx, req)
   const words = error instanceof PageError ? error.words[lang.key] : undefined
