@@ -20,8 +20,11 @@ import type { Fetcher } from './fetch/index.js'
 import type { RefreshResult } from './refresh.js'
 import { previewSource, suggestSource } from './preview.js'
 import { ReadPool } from './source/index.js'
+import { statusSummary } from './http/status.js'
 import { renderOpml } from './render/opml.js'
-import { opmlToConfig } from './opml.js'
+import { configToOpml, opmlToConfig } from './opml.js'
+import { answerClientErrors } from './http/errors.js'
+import { counted } from './plural.js'
 
 const USAGE = `feedloom — feed aggregator and syndication server
 
@@ -41,6 +44,7 @@ Options (flag wins over environment):
   --store URL     FEEDLOOM_STORE    default ${DEFAULT_STORE_URL}; memory://, redis://HOST:PORT[/DB], postgres://…
   --port N        PORT              default 3000
                   LOG_LEVEL         default info
+                  FEEDLOOM_SECRET   the image proxy's signing key (16+ characters); default: one kept in the store
 `
 
 export interface CliIo {
@@ -55,8 +59,14 @@ interface Options {
   port: number
   sources: string[]
   positionals: string[]
-  logLevel: string
+  /** LOG_LEVEL as set, undefined when not: `poll` then prints its own lines only. */
+  logLevel?: string
+  /** FEEDLOOM_SECRET: signs image proxy addresses (SPEC §8). */
+  secret?: string
 }
+
+/** Shorter is guessable; 16 characters of a passphrase or 22 of base64 carry 128 bits or near it. */
+const MIN_SECRET_LENGTH = 16
 
 /** The CLI entry: the only module that reads `process.env` (STYLE.md rule 4). Resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = { env: process.env, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
@@ -68,7 +78,7 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stdou
     return 2
   }
   const [command, ...rest] = options.positionals
-  const log = createLogger(options.logLevel, Boolean(io.stdout.isTTY))
+  const log = createLogger(options.logLevel ?? 'info', Boolean(io.stdout.isTTY))
   try {
     switch (command) {
       case 'start':
@@ -79,7 +89,7 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stdou
         return await poll(options, io, log)
       case 'check-config': {
         const config = await loadConfig(options.config)
-        io.stdout.write(`${options.config}: ok — ${config.sources.length} sources in ${Object.keys(config.categories).length} categories\n`)
+        io.stdout.write(`${options.config}: ok — ${counted(config.sources.length, 'source')} in ${counted(Object.keys(config.categories).length, 'category', 'categories')}\n`)
         return 0
       }
       case 'preview':
@@ -97,8 +107,10 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stdou
         return 2
     }
   } catch (error) {
-    if (error instanceof ConfigError) io.stderr.write(`${error.message}\n`)
-    else io.stderr.write(`feedloom ${command}: ${errorMessage(error)}\n`)
+    const message = errorMessage(error)
+    if (error instanceof ConfigError) io.stderr.write(`${message}\n`)
+    // `preview: name exactly one source…` already says which command it is.
+    else io.stderr.write(`feedloom ${message.startsWith(`${command}: `) || message.startsWith(`${command} `) ? '' : `${command}: `}${message}\n`)
     return 1
   }
 }
@@ -118,13 +130,16 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const portText = values.port ?? env.PORT ?? '3000'
   const port = Number(portText)
   if (!/^\d+$/.test(portText) || port > 65535) throw new AppError(`--port: "${portText}" is not a port number`)
+  const secret = env.FEEDLOOM_SECRET
+  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) throw new AppError(`FEEDLOOM_SECRET: must be at least ${MIN_SECRET_LENGTH} characters, got ${secret.length}`)
   return {
     config: values.config ?? env.FEEDLOOM_CONFIG ?? './feeds.config.ts',
     store: values.store ?? env.FEEDLOOM_STORE ?? DEFAULT_STORE_URL,
     port,
     sources: (values.source ?? []).flatMap((s) => s.split(',')).filter(Boolean),
     positionals: values.help ? ['help'] : positionals,
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel: env.LOG_LEVEL,
+    secret,
   }
 }
 
@@ -174,7 +189,8 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
       : undefined
   if (mode !== 'worker') {
     await rt.rev.start()
-    server = createServer(createHandler({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log }, subscriber && websubRoutes(subscriber)))
+    server = createServer(createHandler({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log, fetcher: rt.fetcher, imageSecret: options.secret }, subscriber && websubRoutes(subscriber)))
+    answerClientErrors(server)
     await new Promise<void>((resolve, reject) => {
       server!.once('error', (e) => reject(new AppError(`web: cannot listen on port ${options.port}: ${errorMessage(e)}`, { cause: e })))
       server!.listen(options.port, resolve)
@@ -204,7 +220,8 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
 }
 
 async function poll(options: Options, io: CliIo, log: Logger): Promise<number> {
-  const rt = await runtime(options, log)
+  // Every failure and warning is in poll's own lines; log records say it again only when LOG_LEVEL asks for them.
+  const rt = await runtime(options, options.logLevel === undefined ? log.child({}, { level: 'silent' }) : log)
   try {
     const sources = pickSources(rt.config, options.sources)
     const progress = io.stderr.isTTY ? new ProgressBar(io.stderr, sources.length) : undefined
@@ -214,16 +231,26 @@ async function poll(options: Options, io: CliIo, log: Logger): Promise<number> {
     })
     progress?.done()
     if (progress) for (const result of results) io.stdout.write(`${formatResult(result)}\n`)
-    const failed = results.filter((r) => r.outcome === 'error').length
+    const failed = results.filter((r) => r.outcome === 'error')
     const added = results.reduce((n, r) => n + r.newItems, 0)
-    io.stdout.write(`polled ${results.length} source${results.length === 1 ? '' : 's'}: ${results.length - failed} ok, ${failed} failed, ${added} new items\n`)
-    return failed ? 1 : 0
+    io.stdout.write(`polled ${counted(results.length, 'source')}: ${results.length - failed.length} ok, ${failed.length} failed, ${counted(added, 'new item')}\n`)
+    if (failed.length > 1 && failed.length === results.length) io.stdout.write(`${everyPollFailed(sources, failed)}\n`)
+    return failed.length ? 1 : 0
   } finally {
     await rt.scheduler.stop()
     await rt.readPool.close()
     await rt.leases.close()
     await rt.store.close()
   }
+}
+
+/** One line for a poll where nothing worked (issue 11 §6): usually the machine is offline, not every site broken. */
+function everyPollFailed(sources: SourceConfig[], failed: RefreshResult[]): string {
+  const url = new Map(sources.map((s) => [s.id, s.url]))
+  const rows = failed.map((r) => ({ id: r.sourceId, title: r.sourceId, url: url.get(r.sourceId)!, categories: [], health: 'failing' as const, lastError: r.error, consecutiveFailures: 1, items: 0, skipped: 0 }))
+  const summary = statusSummary(rows)
+  const { error, count, network } = summary.allFailing!
+  return `every source failed; the most common error (${counted(count, 'source')}): ${error}${network ? ' — is this machine offline, or behind a proxy?' : ''}`
 }
 
 function pickSources(config: Config, ids: string[]): SourceConfig[] {
@@ -233,15 +260,17 @@ function pickSources(config: Config, ids: string[]): SourceConfig[] {
   return config.sources.filter((s) => ids.includes(s.id))
 }
 
+/** One line per source, then its warnings indented under it (the log records are silent in `poll`). */
 export function formatResult(r: RefreshResult): string {
   const time = `${Math.round(r.elapsedMs)} ms`
+  const warnings = r.warnings.map((w) => `\n              warning: ${w}`).join('')
   switch (r.outcome) {
     case 'ok':
-      return `ok            ${r.sourceId}: ${r.newItems} new, ${r.updatedItems} updated, ${r.totalItems} kept (${time})`
+      return `ok            ${r.sourceId}: ${r.newItems} new, ${r.updatedItems} updated, ${r.totalItems} kept (${time})${warnings}`
     case 'not-modified':
-      return `not modified  ${r.sourceId}: ${r.totalItems} kept (${time})`
+      return `not modified  ${r.sourceId}: ${r.totalItems} kept (${time})${warnings}`
     case 'error':
-      return `FAILED        ${r.sourceId}: ${r.error}`
+      return `FAILED        ${r.sourceId}: ${r.error}${warnings}`
   }
 }
 
@@ -293,12 +322,7 @@ async function opml(args: string[], options: Options, io: CliIo): Promise<number
   const [sub, file] = args
   if (sub === 'export') {
     const config = await loadConfig(options.config)
-    io.stdout.write(
-      renderOpml({
-        title: config.site.title,
-        outlines: config.sources.map((s) => ({ text: s.title, title: s.title, type: 'rss' as const, xmlUrl: s.url, htmlUrl: s.homepage, category: s.categories.join(',') })),
-      }),
-    )
+    io.stdout.write(renderOpml(configToOpml(config)))
     return 0
   }
   if (sub === 'import') {

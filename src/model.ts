@@ -47,6 +47,8 @@ export interface SiteConfig {
   description?: string
   websubHub?: string
   widget?: { frameAncestors?: string[] }
+  /** Images on our pages and widgets through the signed `/img/` proxy (SPEC §8); on unless `false`. */
+  imageProxy?: boolean
 }
 
 export interface Disclaimer {
@@ -305,6 +307,4 @@ export interface FeedView {
   updated: string
   /** RFC 5005 §3 paging, absolute URLs: the next (older) page, and the first page when this is not it. */
   pages?: { next?: string; first?: string }
-  /** URL of the XSL that browsers apply to RSS and Atom (`<?xml-stylesheet?>`), when there is one. */
-  stylesheet?: string
 }

@@ -6,6 +6,7 @@ import { decode } from './decode/index.js'
 import { parseDate } from './normalize/index.js'
 import { readerFor } from './source/index.js'
 import { politeFetcher, readListPage, suggestPage, wantsArticles } from './page/index.js'
+import { counted } from './plural.js'
 
 /**
  * Article pages `preview` reads: enough to check the article selectors and see content length and
@@ -21,11 +22,11 @@ export async function previewSource(source: SourceConfig, deps: { fetcher: Fetch
   const reader = readerFor(source, deps.fetcher)
   const { fetched } = await reader.fetch({})
   if (fetched.kind !== 'ok') return `${source.id}: not modified\n`
-  const { decoded, raw, entries: fresh, articles, warnings } = await reader.read(fetched, { now: deps.now, knownAmbiguous: [], articleLimit: PREVIEW_ARTICLES })
+  const { decoded, raw, entries: fresh, articles, skipped, warnings } = await reader.read(fetched, { now: deps.now, knownAmbiguous: [], articleLimit: PREVIEW_ARTICLES })
   const articleNote = wantsArticles(source) ? `  article pages: ${articles ?? 0} read (at most ${PREVIEW_ARTICLES} in a preview)` : undefined
   const lines = [
     `${source.id} — ${raw.title ?? source.title}`,
-    `  ${fetched.finalUrl} · HTTP ${fetched.httpStatus} · ${raw.format} · ${decoded.encoding} (${decoded.encodingSource}) · ${fresh.length} items`,
+    `  ${fetched.finalUrl} · HTTP ${fetched.httpStatus} · ${raw.format} · ${decoded.encoding} (${decoded.encodingSource}) · ${counted(fresh.length, 'item')}${skipped ? ` (${skipped} skipped: no title, text, link or media)` : ''}`,
     ...(articleNote ? [articleNote] : []),
     ...warnings.map((w) => `  warning: ${w}`),
     '',
@@ -66,7 +67,7 @@ export async function suggestSource(url: string, deps: { fetcher: Fetcher; now: 
     head,
     robots.allowed ? 'robots.txt: allowed' : `robots.txt: ${robots.reason}: polling it needs ignoreRobots: true, and the site's permission`,
     '',
-    `Best match: ${best.items} items, ${best.dated} with a date (score ${best.score}). Add to sources in feeds.config.ts:`,
+    `Best match: ${counted(best.items, 'item')}, ${best.dated} with a date (score ${best.score}). Add to sources in feeds.config.ts:`,
     '',
     `  { id: "CHANGE-ME", title: ${JSON.stringify(list.title ?? 'CHANGE ME')}, url: ${JSON.stringify(fetched.finalUrl)}, categories: ["CHANGE-ME"],`,
     `    page: ${formatPage(best.page)} },`,
@@ -81,7 +82,7 @@ export async function suggestSource(url: string, deps: { fetcher: Fetcher; now: 
   }
   if (others.length) {
     lines.push('', 'Other candidates:')
-    for (const other of others) lines.push(`  page: ${formatPage(other.page)}  (${other.items} items, ${other.dated} dated, score ${other.score})`)
+    for (const other of others) lines.push(`  page: ${formatPage(other.page)}  (${counted(other.items, 'item')}, ${other.dated} dated, score ${other.score})`)
   }
   return `${lines.join('\n')}\n`
 }

@@ -4,7 +4,7 @@ import { extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Config, SourceConfig } from '../model.js'
 import { AppError, ConfigError } from '../errors.js'
-import { configSchema, formatIssues, type UserConfig } from './schema.js'
+import { configIssues, configSchema, type UserConfig } from './schema.js'
 
 export type { UserConfig, UserSource } from './schema.js'
 
@@ -13,11 +13,11 @@ export function defineConfig(config: UserConfig): UserConfig {
   return config
 }
 
-/** Validate a raw config object and apply defaults to every source. Throws ConfigError listing every bad field. */
+/** Validate a raw config object and apply defaults to every source. Throws ConfigError listing every problem at once. */
 export function resolveConfig(input: unknown, where?: string): Config {
-  const parsed = configSchema.safeParse(input)
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error), where)
-  const { site, disclaimer, defaults, categories, sources } = parsed.data
+  const issues = configIssues(input)
+  if (issues.length) throw new ConfigError(issues, where)
+  const { site, disclaimer, defaults, categories, sources } = configSchema.parse(input)
   return {
     site,
     disclaimer,

@@ -39,6 +39,15 @@ export interface FetchOptions {
   signal?: AbortSignal
   /** Named in error messages, so a failure in a log says which source it was. */
   sourceId?: string
+  /** Request headers over the defaults, lower-case names (the image proxy sends `referer` and `accept: image/*`). */
+  headers?: Record<string, string>
+  /** This call's body cap, counted while streaming like the default one (FetcherOptions.maxBodyBytes). */
+  maxBodyBytes?: number
+  /**
+   * The hostname for which loopback and private addresses are allowed (by default the start URL's
+   * hostname): the image proxy passes the host of the item's source's configured URL.
+   */
+  trustedHost?: string
 }
 
 export interface Fetcher {
@@ -73,7 +82,7 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
       const target = parseSourceUrl(url, opts.sourceId)
       const answer =
         target.protocol === 'file:'
-          ? await fetchFile(target, validators, settings.maxBodyBytes, opts.sourceId)
+          ? await fetchFile(target, validators, opts.maxBodyBytes ?? settings.maxBodyBytes, opts.sourceId)
           : await fetchHttp(target, validators, opts, settings, limiter)
       return { ...answer, url, elapsedMs: Math.round(performance.now() - started) }
     },
@@ -107,6 +116,7 @@ async function fetchHttp(
     accept: ACCEPT,
     'accept-encoding': ACCEPT_ENCODING,
     'user-agent': settings.userAgent,
+    ...opts.headers,
   }
   // RFC 9110 §13.1.2/§13.1.3: validators exactly as the server gave them, weak ETags included.
   if (validators.etag) headers['if-none-match'] = validators.etag
@@ -128,7 +138,7 @@ async function fetchHttp(
       const where: Where = { url: current.href, sourceId: opts.sourceId }
       let hop: Hop
       try {
-        hop = await limiter.run(current.host, () => exchange(current, validators, headers, exchangeSignal(), where, settings), opts.signal)
+        hop = await limiter.run(current.host, () => exchange(current, validators, headers, exchangeSignal(), where, settings, opts.maxBodyBytes ?? settings.maxBodyBytes), opts.signal)
       } catch (error) {
         if (error instanceof FetchError) throw error
         if (opts.signal?.aborted) throw fetchError('aborted', where, { cause: error })
@@ -174,6 +184,7 @@ async function exchange(
   signal: AbortSignal,
   where: Where,
   settings: Settings,
+  maxBodyBytes: number,
 ): Promise<Hop> {
   const response = new ResponseHandler(
     await settings.transport(url, { headers, redirect: 'manual', signal }),
@@ -196,7 +207,7 @@ async function exchange(
     await response.discard()
     throw response.statusError(settings.now())
   }
-  const body = await response.readBody(settings.maxBodyBytes)
+  const body = await response.readBody(maxBodyBytes)
   // miniflux's "empty response body": said here, it is clearer than a parser's "no root element".
   if (body.byteLength === 0) throw fetchError(`HTTP ${response.status} with an empty body`, where, { httpStatus: response.status })
   return {

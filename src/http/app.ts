@@ -2,7 +2,9 @@ import type { RequestListener } from 'node:http'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { AppError, errorMessage } from '../errors.js'
 import { createContext, type AppDeps, type HttpContext } from './context.js'
+import { notFound } from './errors.js'
 import { feedRoutes, serveCachedFeed } from './feeds.js'
+import { imageRoutes } from './img.js'
 import { pageRoutes } from './pages-routes.js'
 import { widgetRoutes } from './widget.js'
 
@@ -44,6 +46,7 @@ function buildApp(ctx: HttpContext, mount?: (app: express.Express, ctx: HttpCont
   feedRoutes(app, ctx)
   pageRoutes(app, ctx)
   widgetRoutes(app, ctx)
+  imageRoutes(app, ctx.images)
   mount?.(app, ctx)
 
   app.get('/healthz', (_req, res) => {
@@ -56,9 +59,7 @@ function buildApp(ctx: HttpContext, mount?: (app: express.Express, ctx: HttpCont
     res.send(await metrics.registry.metrics())
   })
 
-  app.use((_req, res) => {
-    res.status(404).type('text/plain').send('not found')
-  })
+  app.use(notFound(ctx))
 
   // Express 5 forwards rejected promises here: 4xx in words, 5xx logged and kept vague.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

@@ -10,20 +10,13 @@ export class Rendered {
   readonly etag: string
   readonly contentType: string
   readonly lastModified?: string
-  /**
-   * The same bytes as a browser should get them, when that differs: browsers show
-   * `application/rss+xml` as plain text and run a feed's XSL only when it is labelled as XML.
-   */
-  readonly forBrowsers?: { contentType: string; etag: string }
   private compressed: Partial<Record<Exclude<Coding, 'identity'>, Buffer>> = {}
 
-  constructor(body: string | Buffer, contentType: string, lastModified?: Date, browserContentType?: string) {
+  constructor(body: string | Buffer, contentType: string, lastModified?: Date) {
     this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
     this.etag = strongEtag(this.body)
     this.contentType = contentType
     this.lastModified = lastModified?.toUTCString()
-    // Another representation, so another strong validator (RFC 9110 §8.8.3).
-    if (browserContentType) this.forBrowsers = { contentType: browserContentType, etag: `${this.etag.slice(0, -1)}-xml"` }
   }
 
   /** The body in a coding; each coding is computed once and kept. */

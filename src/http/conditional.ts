@@ -34,6 +34,14 @@ export function isNotModified(headers: { ifNoneMatch?: string; ifModifiedSince?:
 
 export type Coding = 'br' | 'gzip' | 'identity'
 
+/**
+ * The strong validator of a body in a content coding: a gzip or br body is another representation
+ * than the identity one, so it needs another strong ETag (RFC 9110 §8.8.3, issue 11 §9).
+ */
+export function codedEtag(etag: string, coding: Coding): string {
+  return coding === 'identity' ? etag : `${etag.slice(0, -1)}-${coding}"`
+}
+
 /** Picks br, then gzip, by the client's q-values; identity when it asks for neither (RFC 9110 §12.5.3). */
 export function chooseEncoding(acceptEncoding: string | undefined): Coding {
   if (!acceptEncoding) return 'identity'
@@ -51,4 +59,12 @@ export function chooseEncoding(acceptEncoding: string | undefined): Coding {
   if (br > 0 && br >= gzip) return 'br'
   if (gzip > 0) return 'gzip'
   return 'identity'
+}
+
+/**
+ * A browser opening a page asks for `text/html` first; feed readers ask for feed types (some list
+ * `text/html` too, at a low weight). Only the former gets the HTML representation of a feed (SPEC §7).
+ */
+export function isBrowserNavigation(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('text/html') && !/application\/(rss\+xml|atom\+xml|feed\+json|json)/.test(accept)
 }

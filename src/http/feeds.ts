@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parse as parseQueryString } from 'node:querystring'
-import type { Express } from 'express'
+import type { Express, Request, Response } from 'express'
 import type { FeedView } from '../model.js'
 import { AppError } from '../errors.js'
 import { convertViewText, DEFAULT_LIMIT, encodeCursor, loadPage, newestTime, parseViewQuery, type ViewQuery } from '../query/index.js'
@@ -9,27 +8,28 @@ import { renderRss } from '../render/rss.js'
 import { renderAtom } from '../render/atom.js'
 import { renderJsonFeed } from '../render/jsonfeed.js'
 import { renderOpml } from '../render/opml.js'
+import { feedTitle } from '../render/view.js'
+import { isBrowserNavigation } from './conditional.js'
 import { Rendered, send, type HttpContext } from './context.js'
+import { readOnly } from './errors.js'
+import { htmlHeaders } from './headers.js'
+import { resolveLanguage } from './pages.js'
 
-/** RSS and Atom go to browsers as generic XML, the type under which they apply the feed's XSL. */
-const XML_FOR_BROWSERS = 'application/xml; charset=utf-8'
 const FORMATS = {
-  rss: { type: 'application/rss+xml; charset=utf-8', render: renderRss, browserType: XML_FOR_BROWSERS },
-  atom: { type: 'application/atom+xml; charset=utf-8', render: renderAtom, browserType: XML_FOR_BROWSERS },
-  json: { type: 'application/feed+json; charset=utf-8', render: renderJsonFeed, browserType: undefined },
+  rss: { type: 'application/rss+xml; charset=utf-8', render: renderRss },
+  atom: { type: 'application/atom+xml; charset=utf-8', render: renderAtom },
+  json: { type: 'application/feed+json; charset=utf-8', render: renderJsonFeed },
 } as const
 type Format = keyof typeof FORMATS
 
 /** SPEC §3: readers may poll every minute; caches may serve a stale copy while they revalidate. */
 export const FEED_CACHE_CONTROL = 'public, max-age=60, stale-while-revalidate=300'
 export const PAGE_CACHE_CONTROL = 'public, max-age=60'
-/** The feed stylesheet changes only with a deploy; an hour keeps browsers from asking on every feed view. */
-export const STYLESHEET_CACHE_CONTROL = 'public, max-age=3600'
-/** Where browsers fetch the XSL that turns RSS and Atom into a page (issue 4 point 5). */
-export const STYLESHEET_PATH = '/feed.xsl'
-const STYLESHEET_FILE = new URL('../../templates/feed.xsl', import.meta.url)
-/** Feeds are read by scripts on any origin (SPEC §3); `nosniff` keeps browsers from guessing types. */
-const FEED_HEADERS = { 'Access-Control-Allow-Origin': '*', 'X-Content-Type-Options': 'nosniff' } as const
+/**
+ * Feeds are read by scripts on any origin (SPEC §3); `nosniff` keeps browsers from guessing types;
+ * a feed URL answers browsers with a page and readers with the feed (SPEC §7), so caches keep both apart.
+ */
+const FEED_HEADERS = { 'Access-Control-Allow-Origin': '*', 'X-Content-Type-Options': 'nosniff', Vary: 'Accept, Accept-Encoding' } as const
 /** The route label the fast path counts under, the same as the Express route's. */
 export const FEED_ROUTE = '/feeds/:file'
 /** Query parameters that change a feed; any other is ignored and does not split the cache. */
@@ -48,7 +48,8 @@ export function feedKey(category: string, format: string, query: Record<string, 
  */
 export function serveCachedFeed(ctx: HttpContext, req: IncomingMessage, res: ServerResponse): boolean {
   const url = req.url
-  if ((req.method !== 'GET' && req.method !== 'HEAD') || url === undefined || !url.startsWith('/feeds/')) return false
+  // A browser gets the feed's page, which Express renders (SPEC §7).
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || url === undefined || !url.startsWith('/feeds/') || isBrowserNavigation(req.headers.accept)) return false
   const mark = url.indexOf('?')
   const match = FEED_FILE.exec(url.slice('/feeds/'.length, mark < 0 ? undefined : mark))
   if (!match) return false
@@ -59,20 +60,20 @@ export function serveCachedFeed(ctx: HttpContext, req: IncomingMessage, res: Ser
   return true
 }
 
-/** `/feeds/{category}.{rss,atom,json}`, `/feeds.opml` and the feed stylesheet. */
+/** `/feeds/{category}.{rss,atom,json}` (a page of the feed for browsers) and `/feeds.opml`. */
 export function feedRoutes(app: Express, ctx: HttpContext): void {
   const { config, store, rev, base } = ctx
-  const stylesheet = new Rendered(readFileSync(STYLESHEET_FILE), 'text/xsl; charset=utf-8')
 
   app.get(FEED_ROUTE, async (req, res) => {
     const match = FEED_FILE.exec(req.params.file)
     if (!match) throw new AppError(`no such feed "${req.params.file}" (use {category}.rss, .atom or .json)`, { status: 404 })
     const [, category, format] = match as unknown as [string, string, Format]
     const query = parseViewQuery(category, req.query, config)
+    if (isBrowserNavigation(req.headers.accept)) return feedPage(req, res, query, format)
     const rendered = await ctx.cached(feedKey(category, format, req.query), async () => {
       const view = await feedView(query, format)
-      const { render, type, browserType } = FORMATS[format]
-      return new Rendered(render(view), type, new Date(view.updated), browserType)
+      const { render, type } = FORMATS[format]
+      return new Rendered(render(view), type, new Date(view.updated))
     })
     send(req, res, rendered, FEED_CACHE_CONTROL, FEED_HEADERS)
   })
@@ -90,13 +91,42 @@ export function feedRoutes(app: Express, ctx: HttpContext): void {
       formats: { rss: url('rss'), atom: url('atom'), json: url('json'), html: query.category === 'all' ? `${base}/` : `${base}/c/${query.category}` },
       items,
       updated: newestTime(items) ?? revisionTime(rev.current) ?? ctx.now().toISOString(),
-      stylesheet: format === 'json' ? undefined : STYLESHEET_PATH,
     }
     if (next || query.before) view.pages = { next: next && url(format, encodeCursor(next)), first: query.before && url(format) }
     return query.variant ? convertViewText(view, query.variant) : view
   }
 
-  app.get(STYLESHEET_PATH, (req, res) => send(req, res, stylesheet, STYLESHEET_CACHE_CONTROL))
+  /**
+   * What a browser opening a feed URL gets (SPEC §7, issue 11 §2): the same stories and paging as
+   * the feed, as a page in the site's language with dates in its zone, and how to subscribe. Errors
+   * stay plain text, as on every feed route.
+   */
+  async function feedPage(req: Request, res: Response, query: ViewQuery, format: Format): Promise<void> {
+    const lang = resolveLanguage(req.query.lang, config)
+    const rendered = await ctx.cached(`feed-page:${feedKey(query.category, format, req.query)}|${lang.key}|${lang.explicit}`, async () => {
+      const view = await feedView(query, format)
+      const path = (url: string | undefined) => url && url.slice(base.length)
+      const html = ctx.pages.feed(
+        {
+          title: feedTitle(view),
+          description: view.category.description ?? view.site.description,
+          feedUrl: view.pages?.first ?? view.selfUrl,
+          format,
+          formats: view.formats,
+          items: view.items,
+          older: path(view.pages?.next),
+          newest: path(view.pages?.first),
+          variant: query.variant,
+        },
+        lang,
+        await ctx.images.links(),
+        path(view.selfUrl)!,
+      )
+      return new Rendered(html, 'text/html; charset=utf-8', new Date(view.updated))
+    })
+    res.set(htmlHeaders(config))
+    send(req, res, rendered, PAGE_CACHE_CONTROL, FEED_HEADERS)
+  }
 
   app.get('/feeds.opml', async (req, res) => {
     const rendered = await ctx.cached('opml', async () => {
@@ -112,6 +142,8 @@ export function feedRoutes(app: Express, ctx: HttpContext): void {
     res.setHeader('Access-Control-Allow-Origin', '*')
     send(req, res, rendered, PAGE_CACHE_CONTROL)
   })
+
+  readOnly(app, [FEED_ROUTE, '/feeds.opml'])
 }
 
 /** The URLs of a category's feeds without parameters: the WebSub topics the hub is told about. */

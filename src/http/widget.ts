@@ -4,10 +4,14 @@ import type { Express } from 'express'
 import { Eta } from 'eta'
 import type { Config, PublishedItem } from '../model.js'
 import { AppError, HttpError } from '../errors.js'
+import type { ImageLinks } from '../images/index.js'
 import { loadView, newestTime, parseViewQuery, type ViewQuery } from '../query/index.js'
+import { itemPath, webUrl } from '../render/view.js'
 import { Rendered, send, type HttpContext } from './context.js'
+import { readOnly } from './errors.js'
 import { FEED_CACHE_CONTROL, PAGE_CACHE_CONTROL } from './feeds.js'
-import { resolveLanguage, safeHref, TEMPLATES_DIR, type Lang, type Language } from './pages.js'
+import { htmlHeaders } from './headers.js'
+import { resolveLanguage, TEMPLATES_DIR, type Lang, type Language } from './pages.js'
 
 /**
  * The widget script is the same bytes for every category and changes only with a release: an hour
@@ -16,11 +20,9 @@ import { resolveLanguage, safeHref, TEMPLATES_DIR, type Lang, type Language } fr
 export const WIDGET_SCRIPT_CACHE_CONTROL = 'public, max-age=3600, stale-while-revalidate=86400'
 /** SPEC §6 options of both widgets (`data-*` on the script, query parameters on the iframe). */
 export const WIDGET_THEMES = ['light', 'dark', 'auto'] as const
-export const WIDGET_SHOW = ['date', 'source', 'excerpt'] as const
+export const WIDGET_SHOW = ['date', 'source', 'excerpt', 'image'] as const
 /** What a widget shows when `show` is not given: the excerpt is opt-in, headlines stay compact. */
 export const WIDGET_SHOW_DEFAULT: readonly WidgetPart[] = ['date', 'source']
-/** Who may frame `/widget/{category}.html` when `site.widget.frameAncestors` is not set: any portal. */
-export const DEFAULT_FRAME_ANCESTORS = ['*']
 /** Relative dates in the iframe are redrawn on the server this often (ms): the render cache key carries the bucket. */
 export const RELATIVE_TIME_BUCKET_MS = 60_000
 
@@ -28,9 +30,9 @@ export type WidgetTheme = (typeof WIDGET_THEMES)[number]
 export type WidgetPart = (typeof WIDGET_SHOW)[number]
 
 /** Words both widgets show, per language; the script gets them from the server, so there is one copy. */
-export const WIDGET_STRINGS: Record<Lang, { more: string; empty: string; error: string; list: string }> = {
-  zh: { more: '更多', empty: '暂无新闻。', error: '新闻暂时无法加载。', list: '新闻标题' },
-  en: { more: 'More', empty: 'No headlines yet.', error: 'Headlines could not be loaded.', list: 'Headlines' },
+export const WIDGET_STRINGS: Record<Lang, { more: string; empty: string; error: string; list: string; loading: string }> = {
+  zh: { more: '更多', empty: '暂无新闻。', error: '新闻暂时无法加载。', list: '新闻标题', loading: '正在加载新闻…' },
+  en: { more: 'More', empty: 'No headlines yet.', error: 'Headlines could not be loaded.', list: 'Headlines', loading: 'Loading headlines…' },
 }
 
 /** Largest unit first; the first that fits the distance names it (`Intl.RelativeTimeFormat` units, seconds). */
@@ -64,16 +66,19 @@ export interface WidgetFeed {
   items: Array<{
     id: string
     title: string
-    url?: string
+    /** The original article, or the story's page here when the source gave no usable link (SPEC §7). */
+    url: string
     date_published: string
     /** Absent for `content: 'title'` sources: the operator chose not to republish their text. */
     excerpt?: string
     source: { id: string; title: string }
     also_reported_by: number
+    /** The lead image, at its address here (the image proxy, SPEC §8): `data-show=image` shows it. */
+    image?: string
   }>
 }
 
-export function widgetFeed(config: Config, base: string, category: string, items: PublishedItem[], variant?: Variant): WidgetFeed {
+export function widgetFeed(config: Config, base: string, category: string, items: PublishedItem[], images: ImageLinks, variant?: Variant): WidgetFeed {
   // Items arrive converted by the query; the widget's own words follow the same `variant=`.
   const text = (value: string) => (variant ? convertText(value, variant) : value)
   const title = category === 'all' ? config.site.title : `${config.site.title} · ${config.categories[category].title}`
@@ -87,11 +92,12 @@ export function widgetFeed(config: Config, base: string, category: string, items
     items: items.map((item) => ({
       id: item.id,
       title: item.entry.title,
-      url: safeHref(item.entry.url),
+      url: webUrl(item.entry.url) ?? base + itemPath(item.id),
       date_published: item.entry.published,
       excerpt: item.content === 'title' || !item.entry.excerpt ? undefined : item.entry.excerpt,
       source: { id: item.source.id, title: item.source.title },
       also_reported_by: item.alsoReportedBy.length,
+      image: images.lead(item, base),
     })),
   }
 }
@@ -115,17 +121,6 @@ export function parseWidgetOptions(params: Record<string, unknown>, config: Conf
   return { theme: theme as WidgetTheme, show, lang: resolveLanguage(params.lang, config) }
 }
 
-/** `frame-ancestors` sources from config; a token that could end the directive early is dropped. */
-export function frameAncestors(config: Config): string {
-  const listed = (config.site.widget?.frameAncestors ?? DEFAULT_FRAME_ANCESTORS).filter((s) => /^[^\s;,]+$/.test(s))
-  return listed.length ? listed.join(' ') : "'none'"
-}
-
-/** The iframe page runs no script and loads nothing: inline styles only, framing as configured. */
-export function widgetCsp(config: Config): string {
-  return `default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors ${frameAncestors(config)}`
-}
-
 const WIDGET_DIR = `${TEMPLATES_DIR}widget/`
 
 /** The script with the shared stylesheet, strings and units filled in. */
@@ -146,7 +141,7 @@ export function widgetRoutes(app: Express, ctx: HttpContext): void {
 
   async function feedOf(query: ViewQuery): Promise<{ feed: WidgetFeed; updated?: string }> {
     const items = await loadView(store, config, query)
-    return { feed: widgetFeed(config, base, query.category, items, query.variant), updated: newestTime(items) }
+    return { feed: widgetFeed(config, base, query.category, items, await ctx.images.links(), query.variant), updated: newestTime(items) }
   }
 
   app.get('/widget/:file', async (req, res) => {
@@ -190,7 +185,9 @@ export function widgetRoutes(app: Express, ctx: HttpContext): void {
       // No Last-Modified: relative dates change the body while the newest item stays the same.
       return new Rendered(html, 'text/html; charset=utf-8')
     })
-    res.setHeader('Content-Security-Policy', widgetCsp(config))
+    res.set(htmlHeaders(config, 'widget'))
     send(req, res, rendered, PAGE_CACHE_CONTROL)
   })
+
+  readOnly(app, ['/widget/:file'])
 }

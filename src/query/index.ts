@@ -137,21 +137,9 @@ export async function loadPage(store: Store, config: Config, query: ViewQuery, l
       // Shown at a newer member's position already, on this page or an earlier one.
       if (members.some((m) => compareRefs(positionOf(m), ref) < 0)) continue
       seenClusters.add(item.clusterId)
-      const all = clusters.get(item.clusterId) ?? [item]
-      const representative = earliest(members.length ? members : [item])
-      const source = byId.get(representative.sourceId)!
-      let published: PublishedItem = {
-        id: item.clusterId,
-        entry: representative,
-        source: sourceRef(source, config.site.url),
-        content: source.content,
-        alsoReportedBy: all
-          .filter((m) => m !== representative && byId.has(m.sourceId))
-          .sort(byPublished)
-          .map((m): AlsoReported => ({ sourceId: m.sourceId, sourceTitle: byId.get(m.sourceId)!.title, title: m.title, url: m.url, published: m.published })),
-      }
-      if (query.variant) published = convertItem(published, query.variant)
-      const shown = [representative, published.entry]
+      const story = publishStory(item.clusterId, members.length ? members : [item], clusters.get(item.clusterId) ?? [item], byId, config.site.url)
+      const published = query.variant ? convertItem(story, query.variant) : story
+      const shown = [story.entry, published.entry]
       if (q && !shown.some((e) => contains(e, q))) continue
       if (exclude && shown.some((e) => contains(e, exclude))) continue
       out.push(published)
@@ -163,6 +151,25 @@ export async function loadPage(store: Store, config: Config, query: ViewQuery, l
     }
   }
   return { items: out }
+}
+
+/**
+ * A story as published: under the member of `shown` that published first (earliest date, ties by
+ * first seen), with the cluster's other members from configured sources (`byId`) as also-reported-by.
+ */
+export function publishStory(clusterId: string, shown: Entry[], all: Entry[], byId: ReadonlyMap<string, SourceConfig>, siteUrl: string): PublishedItem {
+  const representative = earliest(shown)
+  const source = byId.get(representative.sourceId)!
+  return {
+    id: clusterId,
+    entry: representative,
+    source: sourceRef(source, siteUrl),
+    content: source.content,
+    alsoReportedBy: all
+      .filter((m) => m !== representative && byId.has(m.sourceId))
+      .sort(byPublished)
+      .map((m): AlsoReported => ({ sourceId: m.sourceId, sourceTitle: byId.get(m.sourceId)!.title, title: m.title, url: m.url, published: m.published })),
+  }
 }
 
 function take(refs: Iterator<ItemRef>, n: number): ItemRef[] {

@@ -139,7 +139,6 @@ export function renderAtom(view: FeedView): string {
     copyright: slots.put(rightsText(view.disclaimer)),
     // Every entry needs an author, its own or the feed's (RFC 4287 §4.1.2); the site vouches for all.
     author: { name: slots.put(view.site.title), link: site },
-    stylesheet: view.stylesheet === undefined ? undefined : slots.put(view.stylesheet),
   })
   for (const item of view.items) feed.addItem(atomEntry(item, view, slots))
   const atom = spliceEntries(withFeedLinks(withLanguage(feed.atom1(), view.site.language), view), view.items)

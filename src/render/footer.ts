@@ -3,6 +3,7 @@
  * the original, the other sources that reported the story, the operator's disclaimer and contact.
  */
 import type { Disclaimer, PublishedItem } from '../model.js'
+import { webUrl } from './view.js'
 import { escapeHtml } from './xml.js'
 
 interface FooterWords {
@@ -22,21 +23,17 @@ const WORDS: Record<'zh' | 'zhHant' | 'en', FooterWords> = {
 
 const PART_SEPARATOR = ' · '
 
-/** Only web links become `href`s: the footer ends up in readers and widgets that follow them. */
-function webHref(url: string | undefined): string | undefined {
-  if (url === undefined) return undefined
-  try {
-    const parsed = new URL(url)
-    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : undefined
-  } catch {
-    return undefined
-  }
-}
-
 function linked(text: string, url: string | undefined): string {
-  const href = webHref(url)
+  // Only web links become `href`s: the footer ends up in readers and widgets that follow them.
+  const href = webUrl(url)
   return href === undefined ? escapeHtml(text) : `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`
 }
+
+/**
+ * A contact that names its own kind (`电话：029-…`, `Tel: …`, `邮箱：…`) needs no `联系：` before it
+ * (issue 11: the README's own example printed `联系：电话：`); a URL's `https:` is no such label.
+ */
+const LABELLED = /^[^\s:：/]{1,12}[:：](?!\/\/)/
 
 const TRADITIONAL = /^zh-(hant|tw|hk|mo)\b/i
 
@@ -48,13 +45,13 @@ function footerWords(lang: string): FooterWords {
 export function footerHtml(item: PublishedItem, disclaimer: Disclaimer, lang: string): string {
   const words = footerWords(lang)
   const parts = [words.source + escapeHtml(item.entry.origin ?? item.source.title)]
-  const original = webHref(item.entry.url)
+  const original = webUrl(item.entry.url)
   if (original !== undefined) parts.push(linked(words.original, original))
   if (item.alsoReportedBy.length > 0) {
     parts.push(words.alsoReportedBy + item.alsoReportedBy.map((other) => linked(other.sourceTitle, other.url)).join(words.listSeparator))
   }
   if (disclaimer.text !== '') parts.push(escapeHtml(disclaimer.text))
-  if (disclaimer.contact !== undefined && disclaimer.contact !== '') parts.push(words.contact + escapeHtml(disclaimer.contact))
+  if (disclaimer.contact !== undefined && disclaimer.contact !== '') parts.push((LABELLED.test(disclaimer.contact) ? '' : words.contact) + escapeHtml(disclaimer.contact))
   return `<hr/><p class="feedloom-footer">${parts.join(PART_SEPARATOR)}</p>`
 }
 

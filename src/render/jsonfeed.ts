@@ -5,7 +5,7 @@
 import type { FeedView, PublishedItem } from '../model.js'
 import { itemContentHtml } from './footer.js'
 import { publishedId } from './ids.js'
-import { absoluteUrl, attachments, feedDescription, feedLinks, feedTitle, itemDates, itemLink, itemSummary, nonEmpty, siteUrl } from './view.js'
+import { absoluteUrl, attachments, feedDescription, feedLinks, feedTitle, itemDates, itemLink, itemPage, itemSummary, nonEmpty, siteUrl } from './view.js'
 import { xmlSafe } from './xml.js'
 
 export const JSON_FEED_VERSION = 'https://jsonfeed.org/version/1.1'
@@ -39,6 +39,7 @@ function jsonItem(item: PublishedItem, view: FeedView): Record<string, unknown> 
         date_published: other.published,
       })),
       content_mode: item.content,
+      page: itemPage(item, view),
     },
   }
 }

@@ -102,7 +102,6 @@ export function renderRss(view: FeedView): string {
     // Written as <atom:link rel="self"> with the atom namespace declared.
     feed: view.selfUrl,
     copyright: slots.put(rightsText(view.disclaimer)),
-    stylesheet: view.stylesheet === undefined ? undefined : slots.put(view.stylesheet),
   })
   for (const item of view.items) feed.addItem(rssItem(item, view, slots))
   const rss = withFeedLinks(feed.rss2(), view)

@@ -3,6 +3,7 @@
  * enclosures. One place, so RSS, Atom and JSON Feed never disagree about an item.
  */
 import type { Disclaimer, FeedView, PublishedItem } from '../model.js'
+import { publishedId } from './ids.js'
 import { xmlSafe } from './xml.js'
 
 /** The `<generator>` of every feed we write. */
@@ -41,6 +42,23 @@ export function absoluteUrl(url: string | undefined): string | undefined {
   return parsed.href
 }
 
+/**
+ * `url` as an absolute http(s) URL, or undefined: only web addresses become links or images in
+ * anything we publish (a `javascript:` URL survives every escaping, so escaping is not enough).
+ */
+export function webUrl(url: string | undefined): string | undefined {
+  const absolute = absoluteUrl(url)
+  return absolute !== undefined && /^https?:/i.test(absolute) ? absolute : undefined
+}
+
+/** Where every published story has a page of its own (SPEC §7). */
+export const ITEM_PATH = '/items/'
+
+/** The path of a story's page: its published id without the `urn:uuid:` prefix. */
+export function itemPath(id: string): string {
+  return ITEM_PATH + publishedId(id).slice('urn:uuid:'.length)
+}
+
 /** The site's URL: config validation guarantees it, so a bad one is a programming error. */
 export function siteUrl(view: FeedView): string {
   const url = absoluteUrl(view.site.url)
@@ -61,10 +79,18 @@ export function rightsText(disclaimer: Disclaimer): string {
   return [disclaimer.text, disclaimer.contact].filter((part) => part !== undefined && part !== '').join(' ')
 }
 
-/** The item's link: the original article, or the site when the source gave none (a link is
- * required by RSS readers and by RFC 4287 §4.1.2 when there is no content to show instead). */
+/** The absolute URL of a story's page on this site (JSON Feed `_feedloom.page`). */
+export function itemPage(item: PublishedItem, view: FeedView): string {
+  return siteUrl(view).replace(/\/+$/, '') + itemPath(item.id)
+}
+
+/**
+ * The item's link: the original article, or its page here when the source gave no usable one
+ * (none, or a `javascript:` one): every headline links somewhere useful, never to the home page
+ * (SPEC §7), and RSS readers and RFC 4287 §4.1.2 want a link.
+ */
 export function itemLink(item: PublishedItem, view: FeedView): string {
-  return absoluteUrl(item.entry.url) ?? siteUrl(view)
+  return webUrl(item.entry.url) ?? itemPage(item, view)
 }
 
 function firstValidDate(candidates: (string | undefined)[]): Date {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type Keyv from 'keyv'
 import type { Cluster, Entry, ItemRef, NearRecord, SourceState } from '../model.js'
 import { StoreError, errorMessage } from '../errors.js'
@@ -155,6 +156,19 @@ export class Store {
   /** Items written or deleted after change `seq`, in commit order (what a search index follows). */
   async changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }> {
     return this.call('read the change log', () => this.backend.changesSince(seq, limit))
+  }
+
+  /**
+   * The image proxy's signing key (SPEC §8): generated on first use and kept, so every process
+   * sharing the store signs alike. Read back after writing, which narrows (Keyv has no
+   * set-if-absent to close) the window in which two processes starting on a fresh store at the
+   * same instant keep different keys; FEEDLOOM_SECRET avoids the question (README).
+   */
+  async getSecret(): Promise<string> {
+    const stored = await this.call('read image secret', () => this.keyv.get<string>('secret:image'))
+    if (stored) return stored
+    await this.call('write image secret', () => this.keyv.set('secret:image', randomBytes(32).toString('base64url')))
+    return (await this.call('read image secret', () => this.keyv.get<string>('secret:image')))!
   }
 
   async getRev(): Promise<string> {

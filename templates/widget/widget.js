@@ -106,6 +106,9 @@
     root.appendChild(box)
     var feed = null
     var times = []
+    // A quiet line while the headlines load, rather than an empty box.
+    box.setAttribute('aria-busy', 'true')
+    box.appendChild(element('p', 'fl-loading', STRINGS[language().key].loading))
 
     function language() {
       var wanted = data.lang === 'zh' || data.lang === 'en' ? data.lang : null
@@ -126,6 +129,7 @@
       var text = STRINGS[lang.key]
       var absolute = new Intl.DateTimeFormat(lang.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: feed.timezone || undefined })
       box.textContent = ''
+      box.removeAttribute('aria-busy')
       box.lang = lang.locale
       box.setAttribute('aria-label', feed.title)
       times = []
@@ -146,7 +150,25 @@
         feed.items.forEach(function (item) {
           var li = element('li', 'fl-item')
           li.setAttribute('role', 'listitem')
-          li.appendChild(link(item.url, 'fl-headline', item.title))
+          // Two lines at most on the page (widget.css); the whole title as the tooltip.
+          var headline = link(item.url, 'fl-headline', item.title)
+          headline.title = item.title
+          li.appendChild(headline)
+          var image = show.indexOf('image') >= 0 && item.image ? safeUrl(item.image) : null
+          if (image) {
+            li.className += ' fl-has-image'
+            var thumb = element('span', 'fl-thumb')
+            var img = document.createElement('img')
+            img.alt = ''
+            img.width = 88
+            img.height = 59
+            img.loading = 'lazy'
+            img.decoding = 'async'
+            img.referrerPolicy = 'no-referrer'
+            img.src = image
+            thumb.appendChild(img)
+            li.appendChild(thumb)
+          }
           var meta = element('p', 'fl-meta')
           if (show.indexOf('source') >= 0) meta.appendChild(element('span', 'fl-source', item.source.title))
           if (show.indexOf('date') >= 0 && item.date_published) {
@@ -180,6 +202,7 @@
         .catch(function (error) {
           // A failed refresh keeps the headlines already shown; a failed first load says so in words.
           if (feed) return
+          box.removeAttribute('aria-busy')
           box.textContent = ''
           box.appendChild(element('p', 'fl-error', STRINGS[language().key].error))
           console.warn('feedloom widget: ' + jsonUrl.href + ': ' + error.message)

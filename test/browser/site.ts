@@ -25,9 +25,10 @@ const E2E = join(import.meta.dirname, '../fixtures/e2e')
 export const POLLED_AT = new Date('2024-09-19T12:00:00Z')
 
 export const HOSTILE_TITLE = '<img src=x onerror=alert(1)>'
+/** Ids are 128-bit hex, as normalize/ makes them, so their published uuids lead back to them (`/items/{uuid}`). */
 export const HOSTILE_ITEMS: Entry[] = [
-  entry('evil-img', 'planted', '2024-09-19T11:50:00.000Z', { title: HOSTILE_TITLE, url: 'https://planted.example/a.html', excerpt: '<script>alert(2)</script> 摘要' }),
-  entry('evil-js', 'planted', '2024-09-19T11:40:00.000Z', { title: '点击领取 "><svg onload=alert(3)>', url: 'javascript:alert(4)', excerpt: 'javascript 链接' }),
+  entry('e0000000000000000000000000000001', 'planted', '2024-09-19T11:50:00.000Z', { title: HOSTILE_TITLE, url: 'https://planted.example/a.html', excerpt: '<script>alert(2)</script> 摘要' }),
+  entry('e0000000000000000000000000000002', 'planted', '2024-09-19T11:40:00.000Z', { title: '点击领取 "><svg onload=alert(3)>', url: 'javascript:alert(4)', excerpt: 'javascript 链接' }),
 ]
 
 export interface Site {
@@ -43,7 +44,8 @@ export interface Site {
   close(): Promise<void>
 }
 
-export async function startSite(options: { frameAncestors?: string[]; language?: string; planted?: boolean } = {}): Promise<Site> {
+/** `portal`: also poll that portal's feed (test/browser/portal.ts), whose photos sit behind a Referer check. */
+export async function startSite(options: { frameAncestors?: string[]; language?: string; planted?: boolean; portal?: { base: string } } = {}): Promise<Site> {
   let handler: (req: IncomingMessage, res: ServerResponse) => void = () => undefined
   const requests: Site['requests'] = []
   const server = createServer((req, res) => {
@@ -68,6 +70,7 @@ export async function startSite(options: { frameAncestors?: string[]; language?:
       { id: 'chinanews', title: '中国新闻网 · 即时新闻', url: file('chinanews-scroll.xml'), categories: ['national'], content: 'title' },
       { id: 'un', title: 'UN News', url: file('un-news.atom'), categories: ['international'], timezone: 'UTC' },
       { id: 'broken', title: '损坏的来源', url: file('broken.xml'), categories: ['international'] },
+      ...(options.portal ? [{ id: 'portal', title: '汉江在线 · 图片新闻', url: `${options.portal.base}/rss.xml`, categories: ['local'], homepage: `${options.portal.base}/` }] : []),
     ],
   })
 

@@ -5,7 +5,6 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../src/cli.js'
-import { loadConfig } from '../../src/config/index.js'
 import { captureIo, listen, startFeedServer } from '../helpers/servers.js'
 import { assertWellFormedXml, validateJsonFeed } from '../helpers/validate.js'
 
@@ -46,9 +45,18 @@ describe('feedloom check-config', () => {
     writeFileSync(path, JSON.stringify({ site: { title: 't', url: 'x' }, disclaimer: { text: 'd' }, categories: { a: { title: 'A' } }, sources: [{ id: 's', title: 'S', url: 'gopher://x', categories: ['b'] }] }))
     const io = captureIo()
     expect(await main(['check-config', '--config', path], io)).toBe(1)
-    expect(io.err()).toContain('site.url: must be an absolute http(s):// URL')
-    expect(io.err()).toContain('sources[0].url: must be an http(s):// or file:// URL')
-    expect(io.err()).toContain('sources[0].categories[0]: unknown category "b"')
+    // Every problem in one pass, each with the value it found (issue 11 §7).
+    expect(io.err()).toBe(
+      `config: ${path}: 3 problems\n` +
+        '  site.url: "x" is not an absolute http(s):// URL\n' +
+        '  sources[0].categories[0]: unknown category "b" (known: a)\n' +
+        '  sources[0].url: "gopher://x" is not an http(s):// or file:// URL\n',
+    )
+  })
+  it('counts in words that agree with the numbers', async () => {
+    const io = captureIo()
+    expect(await main(['check-config', '--config', writeConfig('one.json', [{ id: 'a', url: `${feeds.url}/a.xml` }])], io)).toBe(0)
+    expect(io.out()).toMatch(/: ok — 1 source in 1 category\n$/)
   })
   it('FEEDLOOM_CONFIG is used when --config is absent, and the flag wins over it', async () => {
     const good = writeConfig('env.json', [{ id: 'a', url: `${feeds.url}/a.xml` }])
@@ -69,7 +77,31 @@ describe('feedloom poll', () => {
     expect(await main(['poll', '--config', path, '--store', 'memory://'], io)).toBe(1)
     expect(io.out()).toMatch(/^ok\s+a: 1 new, 0 updated, 1 kept/m)
     expect(io.out()).toMatch(/^FAILED\s+gone: fetch: HTTP 404/m)
-    expect(io.out()).toMatch(/1 ok, 1 failed/)
+    expect(io.out()).toMatch(/^polled 2 sources: 1 ok, 1 failed, 1 new item\n$/m)
+    // Each failure once: no JSON log line repeating it (issue 11 §10).
+    expect(io.out().match(/HTTP 404/g)).toHaveLength(1)
+    expect(io.out()).not.toMatch(/"level"/)
+  })
+  it('prints the log records too when LOG_LEVEL asks for them', async () => {
+    const path = writeConfig('poll-log.json', [{ id: 'gone', url: `${feeds.url}/missing.xml` }])
+    const lines: string[] = []
+    const write = process.stdout.write.bind(process.stdout)
+    // pino writes to the process's stdout, not to the CLI's io.
+    process.stdout.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stdout.write
+    try {
+      expect(await main(['poll', '--config', path, '--store', 'memory://'], captureIo({ LOG_LEVEL: 'error' }))).toBe(1)
+    } finally {
+      process.stdout.write = write
+    }
+    expect(lines.join('')).toMatch(/"level":50.*HTTP 404/)
+  })
+  it('says so in one line when every source failed', async () => {
+    const closed = await listen(() => undefined)
+    await closed.close()
+    const path = writeConfig('all-down.json', [{ id: 'a', url: `${closed.url}/a.xml` }, { id: 'b', url: `${closed.url}/b.xml` }])
+    const io = captureIo()
+    expect(await main(['poll', '--config', path, '--store', 'memory://'], io)).toBe(1)
+    expect(io.out().trimEnd().split('\n').at(-1)).toBe('every source failed; the most common error (2 sources): fetch: connection refused — is this machine offline, or behind a proxy?')
   })
   it('--source polls only the named sources and exits 0 when they succeed', async () => {
     const path = writeConfig('some.json', [
@@ -94,36 +126,25 @@ describe('feedloom poll', () => {
   })
 })
 
-describe('feedloom opml', () => {
-  it('exports sources as OPML 2.0 and imports them back into a loadable config', async () => {
-    const path = writeConfig('opml.json', [{ id: 'a', url: `${feeds.url}/a.xml` }, { id: 'b', url: `${feeds.url}/b.xml` }])
+describe('feedloom preview and options', () => {
+  it('names the command once in its errors', async () => {
     const io = captureIo()
-    expect(await main(['opml', 'export', '--config', path], io)).toBe(0)
-    assertWellFormedXml(io.out())
-    expect(io.out()).toContain('<opml version="2.0">')
-    expect(io.out()).toContain(`xmlUrl="${feeds.url}/a.xml"`)
-
-    const opmlFile = join(dir, 'subs.opml')
-    writeFileSync(opmlFile, io.out())
-    const imported = captureIo()
-    expect(await main(['opml', 'import', opmlFile], imported)).toBe(0)
-    const skeleton = join(ROOT, `.tmp-imported-${process.pid}.config.ts`)
-    writeFileSync(skeleton, imported.out())
-    try {
-      const config = await loadConfig(skeleton)
-      expect(config.sources.map((s) => s.url)).toEqual([`${feeds.url}/a.xml`, `${feeds.url}/b.xml`])
-    } finally {
-      (await import('node:fs')).rmSync(skeleton)
-    }
+    expect(await main(['preview', '--config', writeConfig('preview.json', [{ id: 'a', url: `${feeds.url}/a.xml` }])], io)).toBe(1)
+    expect(io.err()).toBe('feedloom preview: name exactly one source with --source ID\n')
   })
-  it('rejects a file that is not OPML', async () => {
-    const file = join(dir, 'not.opml')
-    writeFileSync(file, '<html><body>hi</body></html>')
+  it('prints what a source yields, counting in agreeing words', async () => {
     const io = captureIo()
-    expect(await main(['opml', 'import', file], io)).toBe(1)
-    expect(io.err()).toContain('not an OPML document')
+    expect(await main(['preview', '--source', 'a', '--config', writeConfig('preview1.json', [{ id: 'a', url: `${feeds.url}/a.xml` }])], io)).toBe(0)
+    expect(io.out()).toMatch(/ · 1 item\n/)
+  })
+  it('refuses a FEEDLOOM_SECRET too short to keep image addresses unguessable', async () => {
+    const io = captureIo({ FEEDLOOM_SECRET: 'short' })
+    expect(await main(['check-config'], io)).toBe(2)
+    expect(io.err()).toMatch(/^FEEDLOOM_SECRET: must be at least 16 characters, got 5\n/)
   })
 })
+
+// opml export and import: test/cli/opml.test.ts
 
 describe('feedloom start with every source unreachable', () => {
   it('starts, serves empty-but-valid feeds, and /status says why each source failed', async () => {
@@ -156,6 +177,9 @@ describe('feedloom start with every source unreachable', () => {
       const byId = Object.fromEntries(status.sources.map((s) => [s.id, s.lastError]))
       expect(byId.refused).toMatch(/^fetch: connection refused/)
       expect(byId.nofile).toMatch(/^fetch: no such file/)
+      // One line on top says that nothing works, and the most common reason (issue 11 §6).
+      const page = await (await fetch(`${base}/status`)).text()
+      expect(page).toMatch(/<p class="notice" role="alert"><strong>全部 2 个来源都抓取失败。<\/strong>/)
       const feed = await (await fetch(`${base}/feeds/all.json`)).json()
       expect(feed.items).toEqual([])
       expect(validateJsonFeed(feed)).toEqual([])

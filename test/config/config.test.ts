@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig, resolveConfig } from '../../src/config/index.js'
 import { ConfigError } from '../../src/errors.js'
+import { nearestName } from '../../src/config/schema.js'
 
 const valid = () => ({
   site: { title: '陕南新闻聚合', url: 'https://news.example.org', language: 'zh-CN' },
@@ -39,19 +40,26 @@ describe('resolveConfig', () => {
     return c
   }
   it.each([
-    ['bad source URL', mutate((c) => (c.sources[1].url = 'ftp://x/feed')), 'sources[1].url: must be an http(s):// or file:// URL'],
-    ['unknown charset', mutate((c) => (c.sources[1].encoding = 'x-foo')), 'sources[1].encoding: not a charset'],
-    ['unknown zone', mutate((c) => (c.sources[1].timezone = 'Mars/Olympus')), 'sources[1].timezone: not a known IANA time zone'],
-    ['bad cron', mutate((c) => (c.sources[1].schedule = 'every minute')), 'sources[1].schedule: not a valid cron expression'],
-    ['bad content mode', mutate((c) => ((c.sources[1] as { content: string }).content = 'all')), 'sources[1].content:'],
-    ['unknown category', mutate((c) => (c.sources[0].categories = ['sports'])), 'sources[0].categories[0]: unknown category "sports"'],
+    ['bad source URL', mutate((c) => (c.sources[1].url = 'ftp://x/feed')), 'sources[1].url: "ftp://x/feed" is not an http(s):// or file:// URL'],
+    ['unknown charset', mutate((c) => (c.sources[1].encoding = 'x-foo')), 'sources[1].encoding: "x-foo" is not a charset iconv-lite knows'],
+    ['unknown zone', mutate((c) => (c.sources[1].timezone = 'Mars/Olympus')), 'sources[1].timezone: "Mars/Olympus" is not a known IANA time zone (e.g. "Asia/Shanghai")'],
+    ['bad cron', mutate((c) => (c.sources[1].schedule = 'every minute')), 'sources[1].schedule: "every minute" is not a valid cron expression'],
+    ['bad content mode', mutate((c) => ((c.sources[1] as { content: string }).content = 'all')), 'sources[1].content: "all" is not one of full, summary, title'],
+    ['bad default content mode', mutate((c) => ((c as Record<string, unknown>).defaults = { content: 'ful' })), 'defaults.content: "ful" is not one of full, summary, title'],
+    ['a number below its minimum', mutate((c) => (c.sources[1].maxItems = 0)), 'sources[1].maxItems: 0 is below the minimum of 1'],
+    ['a fraction for a count', mutate((c) => (c.sources[1].maxItems = 2.5)), 'sources[1].maxItems: 2.5 is not a whole number'],
+    ['a wrong type', mutate((c) => ((c.sources[1] as Record<string, unknown>).include = '陕西')), 'sources[1].include: "陕西" is not an array'],
+    ['unknown category', mutate((c) => (c.sources[0].categories = ['sports'])), 'sources[0].categories[0]: unknown category "sports" (known: local, national)'],
     ['duplicate id', mutate((c) => (c.sources[1].id = 'gjxw')), 'sources[1].id: duplicate id "gjxw" (also sources[0])'],
     ['reserved category', mutate((c) => ((c.categories as Record<string, { title: string }>).all = { title: 'x' })), 'categories.all: "all" is reserved'],
-    ['missing disclaimer', mutate((c) => ((c as { disclaimer?: unknown }).disclaimer = undefined)), 'disclaimer: '],
-    ['typo in a field name', mutate((c) => ((c.sources[0] as Record<string, unknown>).shedule = '* * * * *')), 'sources[0]: unknown field "shedule"'],
-    ['bad site url', mutate((c) => (c.site.url = 'news.example.org')), 'site.url: must be an absolute http(s):// URL'],
-  ])('%s is reported with its path', (_name, input, expected) => {
-    expect(issuesOf(input).some((line) => line.startsWith(expected))).toBe(true)
+    ['missing disclaimer', mutate((c) => ((c as { disclaimer?: unknown }).disclaimer = undefined)), 'disclaimer: required'],
+    ['a misspelt field', mutate((c) => ((c.sources[0] as Record<string, unknown>).shedule = '* * * * *')), 'sources[0].shedule: unknown field (did you mean "schedule"?)'],
+    ['a misspelt default', mutate((c) => ((c as Record<string, unknown>).defaults = { timezon: 'Asia/Shanghai' })), 'defaults.timezon: unknown field (did you mean "timezone"?)'],
+    ['a field nothing is near', mutate((c) => ((c.site as Record<string, unknown>).colour = 'red')), 'site.colour: unknown field (known: title, url, language, description, websubHub, widget, imageProxy)'],
+    ['bad site url', mutate((c) => (c.site.url = 'news.example.org')), 'site.url: "news.example.org" is not an absolute http(s):// URL'],
+  ])('%s is reported with its path and the value it found', (_name, input, expected) => {
+    const issues = issuesOf(input)
+    expect(issues.some((line) => line.startsWith(expected)), issues.join('\n')).toBe(true)
   })
 
   it('reports every bad field at once', () => {
@@ -59,6 +67,41 @@ describe('resolveConfig', () => {
     c.sources[0].url = 'nope'
     c.sources[1].timezone = 'Nowhere/Land'
     expect(issuesOf(c)).toHaveLength(2)
+  })
+
+  it('reports unknown categories and duplicate ids together with the field errors, in one pass (issue 11 §7)', () => {
+    const c = valid()
+    ;(c.sources[0] as Record<string, unknown>).timezon = 'UTC'
+    c.sources[0].categories = ['sports']
+    c.sources[1].id = 'gjxw'
+    ;(c.sources[1] as { content: string }).content = 'ful'
+    c.site.url = 'x'
+    expect(issuesOf(c)).toEqual([
+      'site.url: "x" is not an absolute http(s):// URL',
+      'sources[0].categories[0]: unknown category "sports" (known: local, national)',
+      'sources[0].timezon: unknown field (did you mean "timezone"?)',
+      'sources[1].content: "ful" is not one of full, summary, title',
+      'sources[1].id: duplicate id "gjxw" (also sources[0])',
+    ])
+  })
+
+  it('echoes a long value shortened', () => {
+    const c = valid()
+    c.sources[1].timezone = 'Asia/'.padEnd(200, 'x')
+    expect(issuesOf(c)[0]).toBe(`sources[1].timezone: "${'Asia/'.padEnd(80, 'x')}…" is not a known IANA time zone (e.g. "Asia/Shanghai")`)
+  })
+})
+
+describe('nearestName', () => {
+  it.each([
+    ['timezon', 'timezone'],
+    ['Timezone', 'timezone'],
+    ['shedule', 'schedule'],
+    ['homePage', 'homepage'],
+    ['max', undefined],
+    ['colour', undefined],
+  ])('%s → %s', (name, near) => {
+    expect(nearestName(name, ['timezone', 'schedule', 'homepage', 'maxItems', 'content'])).toBe(near)
   })
 })
 

@@ -1,9 +1,12 @@
 /**
  * Feed routes as the server runs them (`createHandler`: the cache fast path in front of Express):
  * validators and their precedence, compression, HEAD, the render cache and its invalidation,
- * `variant=`, `before=` paging, the WebSub hub links and the browser stylesheet.
+ * `variant=`, `before=` paging, the WebSub hub links, the page browsers get instead of the feed,
+ * and the answers to other methods and to over-long requests.
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { connect } from 'node:net'
+import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import * as cheerio from 'cheerio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +15,8 @@ import type { Entry } from '../../src/model.js'
 import { createHandler } from '../../src/http/app.js'
 import { createContext, Rendered } from '../../src/http/context.js'
 import { feedKey, serveCachedFeed } from '../../src/http/feeds.js'
+import { answerClientErrors } from '../../src/http/errors.js'
+import { htmlHeaders } from '../../src/http/headers.js'
 import { RevWatcher } from '../../src/http/rev.js'
 import { Metrics } from '../../src/metrics.js'
 import { silentLogger } from '../../src/log.js'
@@ -170,21 +175,32 @@ describe('HTTP semantics of a feed', () => {
   })
 
   it.each([
-    ['a browser opening the feed', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'application/xml; charset=utf-8'],
-    ['a feed reader', 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8', 'application/rss+xml; charset=utf-8'],
-    ['a reader that also lists text/html', 'application/rss+xml, text/html;q=0.1', 'application/rss+xml; charset=utf-8'],
-    ['a client that asks for anything', '*/*', 'application/rss+xml; charset=utf-8'],
-  ])('%s gets the same bytes as %s, with its own strong validator', async (_name, accept, type) => {
+    ['a feed reader', 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8'],
+    ['a reader that also lists text/html', 'application/rss+xml, text/html;q=0.1'],
+    ['a JSON Feed reader that also lists text/html', 'application/feed+json, application/json;q=0.9, text/html;q=0.1'],
+    ['a client that asks for anything', '*/*'],
+    ['a client that sends no Accept', undefined],
+  ])('%s gets the feed itself', async (_name, accept) => {
     const reader = await raw('/feeds/local.rss', { Accept: 'application/rss+xml' })
-    const res = await raw('/feeds/local.rss', { Accept: accept })
-    expect(res.headers['content-type']).toBe(type)
+    const res = await raw('/feeds/local.rss', accept === undefined ? {} : { Accept: accept })
+    expect(res.headers['content-type']).toBe('application/rss+xml; charset=utf-8')
     expect(res.body.equals(reader.body)).toBe(true)
+    expect(res.headers.etag).toBe(reader.headers.etag)
     expect(res.headers.vary).toBe('Accept, Accept-Encoding')
-    expect(res.headers.etag === reader.headers.etag).toBe(type === reader.headers['content-type'])
-    expect((await raw('/feeds/local.rss', { Accept: accept, 'If-None-Match': res.headers.etag! })).status).toBe(304)
-    const json = await raw('/feeds/local.json', { Accept: accept })
-    expect(json.headers['content-type']).toBe('application/feed+json; charset=utf-8')
-    expect(json.headers.vary).toBe('Accept-Encoding')
+  })
+
+  it('gives each content coding its own strong ETag (RFC 9110 §8.8.3), and 304s only for the coding asked for', async () => {
+    const tags = new Map<string, string>()
+    for (const coding of ['identity', 'gzip', 'br']) tags.set(coding, (await raw('/feeds/local.rss', { 'Accept-Encoding': coding })).headers.etag!)
+    expect(new Set(tags.values()).size).toBe(3)
+    for (const tag of tags.values()) expect(tag).toMatch(/^"[A-Za-z0-9_-]+"$/)
+    for (const [coding, tag] of tags) {
+      expect((await raw('/feeds/local.rss', { 'Accept-Encoding': coding, 'If-None-Match': tag })).status).toBe(304)
+      const other = coding === 'br' ? 'gzip' : 'br'
+      const stale = await raw('/feeds/local.rss', { 'Accept-Encoding': other, 'If-None-Match': tag })
+      expect(stale.status).toBe(200)
+      expect(stale.headers.etag).toBe(tags.get(other))
+    }
   })
 
   it('computes each compressed form once per rendered body', () => {
@@ -319,13 +335,124 @@ describe('WebSub and browsers', () => {
     expect(json.feed_url).toBe('https://news.example.org/feeds/local.json')
   })
 
-  it('RSS and Atom ask for /feed.xsl, which is served as XSLT with validators', async () => {
-    for (const format of ['rss', 'atom']) expect((await raw(`/feeds/local.${format}`)).body.toString()).toContain('<?xml-stylesheet href="/feed.xsl" type="text/xsl"?>')
-    expect((await raw('/feeds/local.json')).body.toString()).not.toContain('xml-stylesheet')
-    const xsl = await raw('/feed.xsl')
-    expect(xsl.status).toBe(200)
-    expect(xsl.headers['content-type']).toBe('text/xsl; charset=utf-8')
-    assertWellFormedXml(xsl.body.toString())
-    expect((await raw('/feed.xsl', { 'If-None-Match': xsl.headers.etag! })).status).toBe(304)
+  it('ask browsers for no stylesheet, and /feed.xsl is gone (issue 11 §2)', async () => {
+    for (const format of ['rss', 'atom', 'json']) expect((await raw(`/feeds/local.${format}`)).body.toString()).not.toContain('xml-stylesheet')
+    expect((await raw('/feed.xsl')).status).toBe(404)
+  })
+})
+
+/** What Chromium sends when someone opens a link. */
+const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8'
+
+describe('a feed opened in a browser (SPEC §7)', () => {
+  it.each(['rss', 'atom', 'json'])('%s: an HTML page of the feed, with how to subscribe, the stories and the disclaimer', async (format) => {
+    const res = await raw(`/feeds/local.${format}`, { Accept: BROWSER })
+    expect(res.status).toBe(200)
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(res.headers.vary).toBe('Accept, Accept-Encoding')
+    for (const [name, value] of Object.entries(htmlHeaders(config))) expect(res.headers[name.toLowerCase()], name).toBe(value)
+    const $ = cheerio.load(res.body.toString())
+    expect($('h1').text()).toBe('陕南新闻聚合 · 本地新闻')
+    expect($('.subscribe-help input').val()).toBe(`https://news.example.org/feeds/local.${format}`)
+    expect($('.subscribe-help').text()).toContain('阅读器')
+    const feed = JSON.parse((await raw('/feeds/local.json')).body.toString())
+    expect($('article.item h2').map((_, h) => $(h).text()).get()).toEqual(feed.items.map((i: { title: string }) => i.title))
+    // Each story opens its page here; dates in the site's zone (Asia/Shanghai), as on the other pages.
+    expect($('article.item h2 a').map((_, a) => `https://news.example.org${$(a).attr('href')}`).get()).toEqual(feed.items.map((i: { _feedloom: { page: string } }) => i._feedloom.page))
+    expect($('article.item time').first().text()).toBe('2024年9月19日 17:11')
+    expect($('footer').text()).toContain(config.disclaimer.text)
+    expect($('script:not([src])').length).toBe(0)
+    expect(res.body.toString()).not.toContain('xml-stylesheet')
+  })
+
+  it('pages like the feed: the older page by its cursor, and back to the newest', async () => {
+    const first = cheerio.load((await raw('/feeds/local.rss?limit=3', { Accept: BROWSER })).body.toString())
+    const older = first('a[rel=next]').attr('href')!
+    expect(older).toMatch(/^\/feeds\/local\.rss\?limit=3&before=[A-Za-z0-9_-]+$/)
+    const feedNext = cheerio.load((await raw('/feeds/local.rss?limit=3')).body.toString(), { xml: true })('channel > atom\\:link[rel="next"]').attr('href')
+    expect(`https://news.example.org${older}`).toBe(feedNext)
+    const second = cheerio.load((await raw(older, { Accept: BROWSER })).body.toString())
+    expect(second('article.item h2').map((_, h) => second(h).text()).get()).toEqual(['安康 软件 产业 新闻 3', '安康 软件 产业 新闻 4', '安康 软件 产业 新闻 5'])
+    expect(second('a[rel=first]').attr('href')).toBe('/feeds/local.rss?limit=3')
+    // The address to subscribe to is the feed, not one of its older pages.
+    expect(second('.subscribe-help input').val()).toBe('https://news.example.org/feeds/local.rss?limit=3')
+  })
+
+  it('speaks English with ?lang=en, and a cached page never answers a feed reader', async () => {
+    const en = cheerio.load((await raw('/feeds/national.atom?lang=en', { Accept: BROWSER })).body.toString())
+    expect(en('html').attr('lang')).toBe('en')
+    expect(en('#how').text()).toBe('This is an Atom feed')
+    const reader = await raw('/feeds/national.atom?lang=en')
+    expect(reader.headers['content-type']).toBe('application/atom+xml; charset=utf-8')
+    const page = await raw('/feeds/national.atom', { Accept: BROWSER })
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
+  })
+
+  it('keeps short plain-text errors', async () => {
+    const res = await raw('/feeds/local.rss?limit=0', { Accept: BROWSER })
+    expect(res.status).toBe(400)
+    expect(res.headers['content-type']).toMatch(/^text\/plain/)
+  })
+})
+
+describe('methods and request sizes (issue 11 §9)', () => {
+  it.each(['POST', 'PUT', 'DELETE', 'PATCH'])('%s /feeds/all.rss is 405 with Allow', async (method) => {
+    const res = await raw('/feeds/all.rss', {}, method)
+    expect(res.status).toBe(405)
+    expect(res.headers.allow).toBe('GET, HEAD')
+    expect(res.body.toString()).toBe(`method ${method} not allowed here (use GET, HEAD)`)
+  })
+
+  it.each(['/feeds.opml', '/', '/c/local', '/status', '/status.json', '/widget/local.js', '/items/00000000-0000-5000-8000-000000000000', '/img/x/y'])('POST %s is 405 too; OPTIONS is 204 with Allow', async (path) => {
+    expect((await raw(path, {}, 'POST')).status).toBe(405)
+    const options = await raw(path, {}, 'OPTIONS')
+    expect(options.status).toBe(204)
+    expect(options.headers.allow).toBe('GET, HEAD')
+  })
+
+  it('POST to an unknown path stays a 404', async () => {
+    expect((await raw('/nope', {}, 'POST')).status).toBe(404)
+  })
+
+  describe('an over-long request', () => {
+    let web: { port: number; close: () => Promise<void> }
+    beforeAll(async () => {
+      const httpServer = createServer(createHandler({ config, store, rev, metrics, log: silentLogger }))
+      answerClientErrors(httpServer)
+      await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve))
+      web = { port: (httpServer.address() as AddressInfo).port, close: () => new Promise((resolve) => httpServer.close(() => resolve())) }
+    })
+    afterAll(() => web.close())
+
+    /** What the server writes back to exactly these request bytes. */
+    function exchange(request: string): Promise<string> {
+      return new Promise((resolve, reject) => {
+        const socket = connect(web.port, '127.0.0.1', () => socket.end(request))
+        let answer = ''
+        socket.on('data', (chunk) => (answer += chunk.toString()))
+        socket.on('close', () => resolve(answer))
+        socket.on('error', reject)
+      })
+    }
+
+    it('a 20,000-character query is 414 URI Too Long, with a body saying so', async () => {
+      const query = encodeURIComponent('安康'.repeat(1200)).slice(0, 20_000)
+      const answer = await exchange(`GET /feeds/all.rss?q=${query} HTTP/1.1\r\nHost: x\r\n\r\n`)
+      expect(answer).toMatch(/^HTTP\/1\.1 414 URI Too Long\r\n/)
+      expect(answer).toMatch(/Content-Type: text\/plain; charset=utf-8\r\n/)
+      const [head, body] = answer.split('\r\n\r\n')
+      expect(Number(/Content-Length: (\d+)/.exec(head)![1])).toBe(Buffer.byteLength(body))
+      expect(body).toBe('the address is too long: a request line and its headers may take 16 KiB; shorten the query\n')
+    })
+
+    it('over-long header fields are 431 with a body; a request that does not parse is 400 with one', async () => {
+      const headers = await exchange(`GET /feeds/all.rss HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(20_000)}\r\n\r\n`)
+      expect(headers).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n[\s\S]*\r\n\r\nthe request headers are too large: they may take 16 KiB\n$/)
+      expect(await exchange('NOT HTTP AT ALL\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*\r\n\r\nbad request: the request could not be read\n$/)
+    })
+
+    it('a request within the limits is served as ever', async () => {
+      expect(await exchange('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/)
+    })
   })
 })

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { load } from 'cheerio'
 import { entry } from '../helpers/entries.js'
-import { CATEGORY_PAGE_SIZE, pageCsp } from '../../src/http/pages-routes.js'
-import { pageLink, resolveLanguage, safeHref } from '../../src/http/pages.js'
+import { CATEGORY_PAGE_SIZE } from '../../src/http/pages-routes.js'
+import { htmlHeaders, pageCsp, PERMISSIONS_POLICY } from '../../src/http/headers.js'
+import { pageLink, resolveLanguage } from '../../src/http/pages.js'
+import { webUrl } from '../../src/render/view.js'
 import { HOSTILE_TITLE, startSite, type Site } from '../browser/site.js'
 
 /** The HTML pages over a store the real pipeline filled from the e2e fixture feeds (test/browser/site.ts). */
@@ -30,8 +32,8 @@ describe('helpers', () => {
     ['data:text/html,<script>alert(1)</script>', undefined],
     ['/relative', undefined],
     [undefined, undefined],
-  ])('safeHref(%s) is %s', (url, expected) => {
-    expect(safeHref(url)).toBe(expected)
+  ])('webUrl(%s) is %s', (url, expected) => {
+    expect(webUrl(url)).toBe(expected)
   })
 
   it('an explicit ?lang= is carried on by every link; the site language is not written out', () => {
@@ -118,41 +120,123 @@ describe('/c/{category}', () => {
     }
   })
 
+})
+
+describe('error pages (SPEC §7, issue 11 §3)', () => {
   it.each([
-    ['/c/sports', 404, /unknown category "sports"/],
-    ['/c/local?page=0', 400, /^page: /],
-    ['/c/local?page=two', 400, /^page: /],
-    ['/c/local?page=51', 400, /^page: /],
-    ['/c/local?source=nope', 400, /^source: /],
-    ['/c/local?lang=fr', 400, /^lang: /],
-    ['/?lang=de', 400, /^lang: /],
-    ['/status?lang=xx', 400, /^lang: /],
-  ])('%s → %i in words', async (path, status, message) => {
+    ['/c/nope', 404, '找不到页面', '没有 "nope" 这个栏目。', 'unknown category "nope"'],
+    ['/c/local?page=999', 400, '请求有误', '页码 page 应为 1 到 50 之间的整数，收到的是 "999"。', 'page: must be a whole number from 1 to 50, got "999"'],
+    ['/c/local?page=0', 400, '请求有误', '收到的是 "0"', 'got "0"'],
+    ['/c/local?page=two', 400, '请求有误', '收到的是 "two"', 'got "two"'],
+    ['/c/international?page=2', 404, '找不到页面', '这个栏目没有第 2 页：目前共 1 页。', 'page: there is no page 2 (the last is 1)'],
+    ['/?lang=xx', 400, '请求有误', '语言参数 lang 只能是 zh（中文）或 en（英文），收到的是 "xx"。', 'lang: must be one of zh, en, got "xx"'],
+    ['/c/local?lang=fr', 400, '请求有误', '"fr"', 'lang: '],
+    ['/status?lang=xx', 400, '请求有误', '"xx"', 'lang: '],
+    ['/c/local?source=nope', 400, '请求有误', '这个地址无法显示。', 'source: unknown source id "nope"'],
+    ['/items/00000000-0000-5000-8000-000000000000', 404, '找不到页面', '找不到这条新闻', 'no story "00000000-0000-5000-8000-000000000000"'],
+    ['/items/not-a-uuid', 404, '找不到页面', '找不到这条新闻', 'no story'],
+  ])('%s → %i, a page in the site language naming the problem and linking home', async (path, status, heading, words, detail) => {
     const res = await get(path)
     expect(res.status).toBe(status)
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
-    expect(await res.text()).toMatch(message)
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(res.headers.get('content-security-policy')).toBe(pageCsp(site.config))
+    const $ = load(await res.text())
+    expect($('html').attr('lang')).toBe('zh-CN')
+    expect($('h1').text()).toBe(heading)
+    expect($('.error-card .problem').text()).toContain(words)
+    expect($('.error-card code').text()).toContain(detail)
+    expect($('meta[name=robots]').attr('content')).toBe('noindex')
+    expect($('.error-card a').first().attr('href')).toBe('/')
+  })
+
+  it('speaks the language the reader chose with ?lang=', async () => {
+    const res = await get('/c/nope?lang=en')
+    const $ = load(await res.text())
+    expect($('html').attr('lang')).toBe('en')
+    expect($('h1').text()).toBe('Page not found')
+    expect($('.error-card .problem').text()).toBe('There is no category "nope".')
+    expect($('.error-card a').first().attr('href')).toBe('/?lang=en')
+  })
+
+  it('an unknown path is a page for a browser, a line of text for anything else', async () => {
+    const browser = await get('/nope/deeper', { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' })
+    expect(browser.status).toBe(404)
+    expect(load(await browser.text())('.error-card .problem').text()).toBe('没有这个页面，可能是链接有误或已失效。')
+    const script = await get('/nope/deeper')
+    expect(script.status).toBe(404)
+    expect(script.headers.get('content-type')).toMatch(/^text\/plain/)
+  })
+
+  it.each([
+    ['/feeds/sports.rss', 404, /unknown category "sports"/],
+    ['/feeds/local.json?limit=0', 400, /^limit: /],
+    ['/status.json?x', 200, /^\{/],
+  ])('feed and JSON routes keep short plain-text errors: %s', async (path, status, body) => {
+    const res = await get(path, { Accept: 'text/html' })
+    expect(res.status).toBe(status)
+    expect(await res.text()).toMatch(body)
+  })
+})
+
+describe('security headers on every HTML page (issue 12 §7)', () => {
+  const HTML_PAGES = ['/', '/c/local', '/c/all?page=2', '/status', '/nope', '/c/nope', '/feeds/local.rss']
+  it.each(HTML_PAGES)('%s', async (path) => {
+    const res = await get(path, { Accept: 'text/html' })
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(res.headers.get('content-security-policy')).toBe(pageCsp(site.config))
+    expect(res.headers.get('content-security-policy')).not.toContain("'unsafe-inline'".replace('inline', 'eval'))
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self' http:\/\/127\.0\.0\.1:\d+;/)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin')
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN')
+    expect(res.headers.get('content-security-policy')).toMatch(/frame-ancestors 'self'$/)
+    expect(res.headers.get('permissions-policy')).toBe(PERMISSIONS_POLICY)
+    // The test site is http://127.0.0.1: no HSTS, which browsers ignore over http anyway.
+    expect(res.headers.get('strict-transport-security')).toBeNull()
+  })
+
+  it('HSTS only when site.url is https; images from anywhere only with the proxy off', () => {
+    const https = { ...site.config, site: { ...site.config.site, url: 'https://news.example.org' } }
+    expect(htmlHeaders(https)['Strict-Transport-Security']).toBe('max-age=31536000')
+    expect(htmlHeaders(https, 'widget')['Strict-Transport-Security']).toBe('max-age=31536000')
+    expect(htmlHeaders(https, 'widget')['X-Frame-Options']).toBeUndefined()
+    expect(htmlHeaders(site.config)['Strict-Transport-Security']).toBeUndefined()
+    expect(pageCsp(https)).toContain("img-src 'self' https://news.example.org data:;")
+    expect(pageCsp({ ...https, site: { ...https.site, imageProxy: false } })).toContain("img-src 'self' data: http: https:;")
   })
 })
 
 describe('/status', () => {
-  it('puts failing sources first, says why in words, and matches /status.json', async () => {
+  it('puts failing sources first, says why in words without repeating the row, and matches /status.json', async () => {
     const { res, $ } = await page('/status')
     expect(res.headers.get('cache-control')).toBe('no-store')
     expect(res.headers.get('content-security-policy')).toBe(pageCsp(site.config))
     const rows = $('#status-table tbody tr')
+    const cell = (row: ReturnType<typeof rows.first>, col: string) => row.find('td').eq($(`#status-table th[data-col=${col}]`).index())
     expect(rows.first().attr('data-health')).toBe('failing')
-    expect(rows.first().find('td').eq(3).text()).toMatch(/^parse: malformed XML/)
-    expect($('#status-table th button')).toHaveLength(7)
     const json = await (await get('/status.json')).json()
+    const broken = json.sources[0]
+    expect(broken).toMatchObject({ id: 'broken', health: 'failing', consecutiveFailures: 1 })
+    // The row names the source and its URL already; the error says what happened.
+    expect(broken.lastError).toMatch(/^parse: malformed XML.*source broken/)
+    expect(cell(rows.first(), 'error').text()).toMatch(/^parse: malformed XML/)
+    expect(cell(rows.first(), 'error').text()).not.toMatch(/source broken|file:/)
+    expect(cell(rows.first(), 'attempt').text()).toBe('2024年9月19日 20:00')
+    expect($('#status-table th').map((_, th) => $(th).attr('data-col')).get()).toEqual(['source', 'state', 'http', 'attempt', 'success', 'error', 'items', 'failures', 'next'])
+    // file:// sources have no HTTP status; the planted https source keeps none either (its state has none).
+    expect(rows.map((_, r) => cell($(r), 'http').text()).get().every((t) => t === '—')).toBe(true)
+    expect(json.sources.every((s: { httpStatus?: number }) => s.httpStatus === undefined)).toBe(true)
     expect(rows.map((_, r) => $(r).find('td').first().attr('data-sort')).get()).toEqual(json.sources.map((s: { title: string }) => s.title))
-    expect(json.sources[0]).toMatchObject({ id: 'broken', health: 'failing', consecutiveFailures: 1 })
+    expect(json.summary).toEqual({ total: 8, failing: 1 })
+    expect($('.notice').length).toBe(0)
   })
 
   it('speaks English with ?lang=en', async () => {
     const { $ } = await page('/status?lang=en')
     expect($('h1').text()).toBe('Source status')
     expect($('#status-table tbody tr').first().find('td').eq(1).text()).toBe('failing')
+    expect($('header.page p').text()).toMatch(/ · 8 sources, 1 failing \(listed first\)$/)
   })
 })
 

@@ -2,8 +2,10 @@ import { Script } from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { load } from 'cheerio'
 import { HttpError } from '../../src/errors.js'
-import { frameAncestors, parseWidgetOptions, relativeTime, WIDGET_SCRIPT_CACHE_CONTROL, widgetCsp } from '../../src/http/widget.js'
+import { parseWidgetOptions, relativeTime, WIDGET_SCRIPT_CACHE_CONTROL } from '../../src/http/widget.js'
+import { frameAncestors, widgetCsp } from '../../src/http/headers.js'
 import { FEED_CACHE_CONTROL } from '../../src/http/feeds.js'
+import { publishedId } from '../../src/render/ids.js'
 import { HOSTILE_TITLE, startSite, type Site } from '../browser/site.js'
 
 /** The widget routes over a store the real pipeline filled from the e2e fixture feeds (test/browser/site.ts). */
@@ -103,11 +105,11 @@ describe('/widget/{category}.json', () => {
     expect(again.headers.get('access-control-allow-origin')).toBe('*')
   })
 
-  it('keeps links http(s) only and drops the text of title-only sources', async () => {
+  it('keeps links http(s) only, linking an item without one to its page here, and drops the text of title-only sources', async () => {
     const local = await (await get('/widget/local.json')).json()
     const hostile = local.items.find((i: { title: string }) => i.title.startsWith('点击领取'))
-    expect(hostile.url).toBeUndefined()
-    expect(local.items.every((i: { url?: string }) => i.url === undefined || /^https?:\/\//.test(i.url))).toBe(true)
+    expect(hostile.url).toBe(`${site.base}/items/${publishedId(hostile.id).slice('urn:uuid:'.length)}`)
+    expect(local.items.every((i: { url: string }) => /^https?:\/\//.test(i.url))).toBe(true)
     const national = await (await get('/widget/national.json?source=chinanews')).json()
     expect(national.items.length).toBeGreaterThan(0)
     expect(national.items.every((i: { excerpt?: string; source: { id: string } }) => i.excerpt === undefined && i.source.id === 'chinanews')).toBe(true)
@@ -134,12 +136,15 @@ describe('/widget/{category}.json', () => {
 })
 
 describe('/widget/{category}.html', () => {
-  it('sets a CSP that allows framing and runs nothing, and no X-Frame-Options', async () => {
+  it('sets a CSP that allows framing, runs nothing and loads only its own images, the other HTML headers, and no X-Frame-Options', async () => {
     const res = await get('/widget/local.html')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-security-policy')).toBe(widgetCsp(site.config))
-    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors *")
+    expect(res.headers.get('content-security-policy')).toBe(`default-src 'none'; style-src 'unsafe-inline'; img-src 'self' ${site.base} data:; base-uri 'none'; form-action 'none'; frame-ancestors *`)
     expect(res.headers.get('x-frame-options')).toBeNull()
+    expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin')
+    expect(res.headers.get('permissions-policy')).toMatch(/camera=\(\)/)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
     const again = await get('/widget/local.html', { 'If-None-Match': res.headers.get('etag')! })
     expect(again.status).toBe(304)
   })
@@ -163,7 +168,10 @@ describe('/widget/{category}.html', () => {
     expect($('.fl-item')).toHaveLength(8)
     expect($('.fl-headline').first().text()).toBe(HOSTILE_TITLE)
     expect($('a[href^="javascript:" i]').length).toBe(0)
-    expect($('span.fl-headline').text()).toContain('点击领取')
+    // The item whose only link was javascript: links to its page here (issue 11 §1).
+    expect($('a.fl-headline').filter((_, a) => $(a).text().startsWith('点击领取')).attr('href')).toMatch(new RegExp(`^${site.base}/items/[0-9a-f-]{36}$`))
+    // Two lines on screen, the whole title in the tooltip.
+    expect($('a.fl-headline').map((_, a) => $(a).attr('title')).get()).toEqual($('a.fl-headline').map((_, a) => $(a).text()).get())
     expect($('.fl-source').length).toBe(0)
     expect($('time').first().text()).toBe('10 minutes ago')
     expect($('.fl-more').text()).toBe('More')

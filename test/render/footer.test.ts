@@ -9,18 +9,33 @@ const [reprinted, summary, titleOnly, noLink] = view.items
 
 describe('footerHtml', () => {
   it.each([
-    ['zh-CN', '来源：各界新聞網', '原文链接', '亦见于：安康市人民政府 · 要闻、汉滨新闻网', '联系：电话：029-00000000'],
+    ['zh-CN', '来源：各界新聞網', '原文链接', '亦见于：安康市人民政府 · 要闻、汉滨新闻网', '联系：'],
     ['zh-TW', '來源：各界新聞網', '原文連結', '亦見於：', '聯繫：'],
     ['zh-Hant', '來源：', '原文連結', '亦見於：', '聯繫：'],
     ['zh-HK', '來源：', '原文連結', '亦見於：', '聯繫：'],
     ['zh-Hans', '来源：', '原文链接', '亦见于：', '联系：'],
     ['zh', '来源：', '原文链接', '亦见于：', '联系：'],
-    ['en', 'Source: 各界新聞網', 'Original article', 'Also reported by: 安康市人民政府 · 要闻, 汉滨新闻网', 'Contact: 电话：029-00000000'],
+    ['en', 'Source: 各界新聞網', 'Original article', 'Also reported by: 安康市人民政府 · 要闻, 汉滨新闻网', 'Contact: '],
     ['en-US', 'Source: ', 'Original article', 'Also reported by: ', 'Contact: '],
     ['fr', 'Source: ', 'Original article', 'Also reported by: ', 'Contact: '],
   ])('words it for %s', (lang, source, original, also, contact) => {
     const text = htmlText(footerHtml(reprinted, view.disclaimer, lang))
-    for (const words of [source, original, also, view.disclaimer.text, contact]) expect(text).toContain(words)
+    for (const words of [source, original, also, view.disclaimer.text]) expect(text).toContain(words)
+    // A contact that names its kind (`电话：…`, as the README writes it) is printed as written (issue 11 §10).
+    expect(text).toMatch(/ · 电话：029-00000000$/)
+    expect(text).not.toContain(contact)
+    expect(htmlText(footerHtml(reprinted, { ...view.disclaimer, contact: '029-00000000' }, lang))).toMatch(new RegExp(` · ${contact}029-00000000$`))
+  })
+
+  it.each([
+    ['电话：029-00000000', '电话：029-00000000'],
+    ['联系电话:029-1234', '联系电话:029-1234'],
+    ['Tel: +86 29 0000', 'Tel: +86 29 0000'],
+    ['editor@news.example.org', '联系：editor@news.example.org'],
+    ['https://news.example.org/contact', '联系：https://news.example.org/contact'],
+    ['029-00000000（工作日）', '联系：029-00000000（工作日）'],
+  ])('prints the contact %s as %s', (contact, shown) => {
+    expect(htmlText(footerHtml(reprinted, { text: view.disclaimer.text, contact }, 'zh-CN')).endsWith(` · ${shown}`)).toBe(true)
   })
 
   it('is an <hr/> and one paragraph, linking the original and each reprint that has a link', () => {

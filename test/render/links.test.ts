@@ -1,5 +1,5 @@
 /**
- * Feed-level links (WebSub hub, RFC 5005 paging), the browser stylesheet, and the RSS rules of the
+ * Feed-level links (WebSub hub, RFC 5005 paging) and the RSS rules of the
  * W3C validator, over the regional fixture view and the hostile ones.
  */
 import * as cheerio from 'cheerio'
@@ -14,14 +14,14 @@ const HUB = 'https://pubsubhubbub.appspot.com/'
 const NEXT = 'https://news.example.org/feeds/local.rss?before=MTcyNjczNzUxMTAwMDphYmM'
 const FIRST = 'https://news.example.org/feeds/local.rss'
 
-/** The regional view as an older page of a paged feed, with a hub and the stylesheet. */
+/** The regional view as an older page of a paged feed, with a hub. */
 function pagedView(base: FeedView = regionalView()): FeedView {
-  return { ...base, site: { ...base.site, websubHub: HUB }, pages: { next: NEXT, first: FIRST }, stylesheet: '/feed.xsl' }
+  return { ...base, site: { ...base.site, websubHub: HUB }, pages: { next: NEXT, first: FIRST } }
 }
 
 const VIEWS: [string, FeedView][] = [
   ['regional news', regionalView()],
-  ['regional news, paged, with hub and stylesheet', pagedView()],
+  ['regional news, paged, with hub', pagedView()],
   ['hostile item fields, paged', pagedView(hostileItemsView())],
   ['hostile feed fields, paged', pagedView(hostileFeedView())],
   ['podcast, video and photo items, paged', pagedView(mediaView())],
@@ -90,11 +90,7 @@ describe.each(VIEWS)('%s', (_name, view) => {
     expect(json.hubs).toEqual(view.site.websubHub ? [{ type: 'WebSub', url: HUB }] : undefined)
   })
 
-  it('asks browsers for the stylesheet exactly when the view names one, before the root element', () => {
-    const pi = '<?xml-stylesheet href="/feed.xsl" type="text/xsl"?>'
-    for (const body of [rss, atom]) {
-      if (view.stylesheet) expect(body.startsWith(`<?xml version="1.0" encoding="utf-8"?>${pi}\n`)).toBe(true)
-      else expect(body).not.toContain('xml-stylesheet')
-    }
+  it('asks browsers for no stylesheet: they get an HTML page of the feed instead (issue 11)', () => {
+    for (const body of [rss, atom]) expect(body).not.toContain('xml-stylesheet')
   })
 })

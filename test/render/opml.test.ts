@@ -49,3 +49,20 @@ describe('renderOpml', () => {
     expect(opml.outlines[0]).toMatchObject({ text: xmlSafe(text), title: xmlSafe(text), category: xmlSafe(text), xmlUrl: xmlSafe(`https://x.example/?q=${text}`) })
   })
 })
+
+describe('renderOpml with extensions', () => {
+  it('declares namespaces, writes namespaced head elements and nested outlines with extra attributes', () => {
+    const xml = renderOpml({
+      title: 't',
+      namespaces: { feedloom: 'https://github.com/feedloom/feedloom/opml' },
+      head: [{ name: 'feedloom:site', attributes: { url: 'https://news.example.org', description: undefined } }],
+      outlines: [{ text: '本地', extra: { 'feedloom:category': 'local' }, children: [{ text: 'A & B', type: 'link', url: 'https://a.example/list.html?a=1&b=2', extra: { 'feedloom:id': 'a' } }] }],
+    })
+    assertWellFormedXml(xml)
+    const $ = cheerio.load(xml, { xml: true })
+    expect($('opml').attr('xmlns:feedloom')).toBe('https://github.com/feedloom/feedloom/opml')
+    expect($('head > feedloom\\:site').attr()).toEqual({ url: 'https://news.example.org' })
+    expect($('body > outline > outline').attr()).toEqual({ text: 'A & B', type: 'link', url: 'https://a.example/list.html?a=1&b=2', 'feedloom:id': 'a' })
+    expect($('body > outline').attr('feedloom:category')).toBe('local')
+  })
+})

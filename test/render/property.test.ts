@@ -21,12 +21,11 @@ const itemText = fc.record({ title: anyText, html: anyText, excerpt: anyText, ca
 type ItemText = typeof itemText extends fc.Arbitrary<infer T> ? T : never
 
 const regional = regionalView()
-/** With a hub, paging links and the stylesheet, so every feed-level addition is exercised too. */
+/** With a hub and paging links, so every feed-level addition is exercised too. */
 const base: FeedView = {
   ...regional,
   site: { ...regional.site, websubHub: 'https://hub.example.net/' },
   pages: { next: 'https://news.example.org/feeds/local.rss?before=MTIzOmFi', first: 'https://news.example.org/feeds/local.rss' },
-  stylesheet: '/feed.xsl',
 }
 
 /** A view whose items carry the generated strings in every field the renderers write. */

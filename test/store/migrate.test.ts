@@ -72,7 +72,9 @@ describe('a store written by @keyv/sqlite', () => {
     web = await startWeb(configPath, storeUrl)
     const now: { items: Item[] } = await web.json('/feeds/all.json?limit=200')
     expect(now.items.map(essentials)).toEqual(before.items.map(essentials))
-    expect(now.items.map((i) => i.content_html)).toEqual(before.items.map((i) => i.content_html))
+    // The stored content, before the footer this version writes (its wording has changed since: issue 11 §10).
+    const stored = (i: Item) => i.content_html.split('<hr/><p class="feedloom-footer">')[0]
+    expect(now.items.map(stored)).toEqual(before.items.map(stored))
   })
 
   it('moved the near-duplicate index out of the records, once', () => {
