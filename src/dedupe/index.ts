@@ -18,10 +18,12 @@ export * from './near.js'
 export const LSH_BUCKET_CAP = 16
 
 /**
- * Candidates confirmed per new item at most, those sharing the most bands first (the share of
- * shared bands estimates Jaccard). A story's reprint shares more bands with it than any other
- * item does, so this bounds the work per item — even among hundreds of same-template notices in
- * its buckets — without losing reprints.
+ * Candidates confirmed per new item at most, those that share the most of the item's buckets
+ * first — each bucket counting less the more items it holds. A story's reprint shares the rare
+ * buckets of its own wording with it; a crowded bucket (a phrase every notice of a template
+ * shares, holding only its newest LSH_BUCKET_CAP items) says little. So this bounds the work per
+ * item, even among hundreds of same-template notices, without losing the older notice a reprint
+ * copies.
  */
 export const MAX_CANDIDATES = 16
 
@@ -151,10 +153,13 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
     return best?.cluster
   }
 
-  /** Other sources' items in the print's buckets, most shared bands first, at most MAX_CANDIDATES. */
+  /** Other sources' items in the print's buckets, most (and rarest) shared buckets first, at most MAX_CANDIDATES. */
   function candidates(print: Fingerprint): NearRecord[] {
     const hits = new Map<string, number>()
-    for (const key of print.buckets) for (const id of known.buckets?.get(key) ?? []) hits.set(id, (hits.get(id) ?? 0) + 1)
+    for (const key of print.buckets) {
+      const ids = known.buckets?.get(key) ?? []
+      for (const id of ids) hits.set(id, (hits.get(id) ?? 0) + 1 / ids.length)
+    }
     const ranked: Array<[NearRecord, number]> = []
     for (const [id, count] of hits) {
       // An id without a record was deleted by retention; the source's own items never cluster with it.

@@ -163,6 +163,18 @@ describe('mergePoll: near duplicates', () => {
     expect(mergePoll({ id: 'wenwei' }, [copy], known([copy], { ...store, buckets: crowded }), new Set()).entries[0].clusterId).toBe('h1')
   })
 
+  it('finds an older notice among crowded buckets of newer notices of its template', () => {
+    // What a store answers: each bucket's newest LSH_BUCKET_CAP items. The reprint copies the
+    // oldest notice; every newer one of the template crowds the buckets they share.
+    const notice = (k: number) => ({ ...otherEvent, title: `${otherEvent.title}（第${k}期）`, text: otherEvent.text.replace('6月18日', `${(k % 11) + 1}月${(k % 27) + 1}日`).replace('50毫米', `${k}毫米`) })
+    const original = entry('n0', 'qixiang', '2024-06-01T02:00:00.000Z', notice(0))
+    const newer = Array.from({ length: LSH_BUCKET_CAP * 3 }, (_, i) => entry(`n${i + 1}`, `county${i}`, '2024-06-18T02:00:00.000Z', notice(i + 1)))
+    const all = stored([original, ...newer])
+    const capped = new Map([...all.buckets!].map(([key, ids]) => [key, ids.slice(0, LSH_BUCKET_CAP)]))
+    const copy = entry('r0', 'hsw', '2024-06-01T03:00:00.000Z', { ...notice(0), title: `${notice(0).title}（图）` })
+    expect(mergePoll({ id: 'hsw' }, [copy], known([copy], { ...all, buckets: capped }), new Set()).entries[0].clusterId).toBe('n0')
+  })
+
   it('finds the story among more same-template candidates than it confirms', () => {
     // Notices of the same template on other days, from other sources: each shares buckets with the reprint.
     const decoys = Array.from({ length: MAX_CANDIDATES * 2 }, (_, i) =>
