@@ -5,7 +5,9 @@ import type { Logger } from './log.js'
 import { decode } from './decode/index.js'
 import { parseDate } from './normalize/index.js'
 import { readerFor } from './source/index.js'
-import { politeFetcher, readListPage, suggestPage, wantsArticles } from './page/index.js'
+import { politeFetcher, wantsArticles } from './page/index.js'
+import { readListPage } from './page/list.js'
+import { suggestPage } from './page/suggest.js'
 import { counted } from './plural.js'
 
 /**

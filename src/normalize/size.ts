@@ -3,7 +3,8 @@
  * cannot bloat every feed, page and widget it appears in: a 1 MB `<title>` was republished whole.
  * Each cut keeps the text readable (never inside a grapheme) and the HTML well-formed.
  */
-import { load } from 'cheerio/slim'
+import { createRequire } from 'node:module'
+import type { CheerioAPI } from 'cheerio/slim'
 import { excerpt, graphemes } from './text.js'
 
 /**
@@ -70,7 +71,7 @@ function cutText(text: string, budget: number): string {
  * not is cut inside (an element keeps its tags and as many children as fit, a text its first
  * graphemes and `…`) or, when even that cannot fit, replaced by `…`; the rest go.
  */
-function fit($: ReturnType<typeof load>, nodes: DomNode[], budget: number): void {
+function fit($: CheerioAPI, nodes: DomNode[], budget: number): void {
   let left = budget
   for (const [index, node] of nodes.entries()) {
     const size = $.html(node as never).length
@@ -96,6 +97,8 @@ function fit($: ReturnType<typeof load>, nodes: DomNode[], budget: number): void
  */
 export function capHtml(html: string): string {
   if (html.length <= MAX_CONTENT_HTML_CHARS) return html
+  // Loaded the first time a content is this long: most processes never need it.
+  const { load } = createRequire(import.meta.url)('cheerio/slim') as typeof import('cheerio/slim')
   const $ = load(html, { xml: { xmlMode: false, decodeEntities: true, encodeEntities: 'utf8' } }, false)
   fit($, ($.root()[0] as unknown as DomNode).children ?? [], MAX_CONTENT_HTML_CHARS)
   return $.html()

@@ -9,15 +9,13 @@ import type { Fetcher } from '../fetch/index.js'
 import { RobotsDisallowedError } from '../fetch/robots.js'
 import { decode } from '../decode/index.js'
 import { excerpt, normalizeFeed } from '../normalize/index.js'
-import { extractArticle } from './article.js'
-import { readListPage } from './list.js'
 import { PoliteFetcher, politeFetcher, politeFetchOptions } from './polite.js'
 
-export { extractArticle, type Article, type ArticleConfig } from './article.js'
-export { readListPage, type ListPage } from './list.js'
-export { parseField, readField, type FieldSelector } from './selector.js'
+// The HTML readers (cheerio, linkedom, readability) load when a page source is read, not with the
+// poller: they take longer to load than a poll of unchanged feeds takes (article.ts, list.ts, suggest.ts).
+export type { Article, ArticleConfig } from './article.js'
+export type { ListPage } from './list.js'
 export { PoliteFetcher, politeFetcher, politeFetchOptions, DEFAULT_CRAWL_DELAY_MS } from './polite.js'
-export { suggestPage, type Suggestion } from './suggest.js'
 
 /**
  * Pages followed by `next` when the source sets no `pages`: the first and one more. A poll every
@@ -57,6 +55,7 @@ export async function readPageSource(source: SourceConfig, page: PageConfig, fir
   const options = politeFetchOptions(source)
   const warnings = await robotsGate(source, first.url, fetcher)
 
+  const { readListPage } = await import('./list.js')
   const firstPage = readListPage(first.text, first.url, page, source.id)
   warnings.push(...firstPage.warnings)
   const entries = [...firstPage.entries]
@@ -179,6 +178,7 @@ async function readArticle(source: SourceConfig, entry: Entry, polite: PoliteFet
   const fetched = await polite.fetch(url, options)
   if (fetched.kind !== 'ok') return entry
   const decoded = decode(fetched.body, { contentType: fetched.contentType, override: source.encoding, sourceId: source.id })
+  const { extractArticle } = await import('./article.js')
   const article = extractArticle(decoded.text, fetched.finalUrl, source.page?.article ?? {}, source.id)
   for (const w of decoded.warnings) warnings.push(`page: article ${url}: ${w}`)
 

@@ -3,7 +3,7 @@
  * give up on the whole document, so that one stray `&` in one title never loses a feed.
  * Only what is outside CDATA sections, comments and processing instructions is touched.
  */
-import { load } from 'cheerio'
+import { decodeHTML } from 'entities'
 
 /** Characters XML 1.0 §2.2 forbids (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
 const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
@@ -100,7 +100,7 @@ const htmlEntityCache = new Map<string, string | undefined>()
 function htmlEntity(name: string): string | undefined {
   if (htmlEntityCache.has(name)) return htmlEntityCache.get(name)
   const reference = `&${name};`
-  const decoded = load(reference, null, false).text()
+  const decoded = decodeHTML(reference)
   // A whole reference decodes to one or two code points; `&notit;` decoding to `¬it;` is HTML's
   // legacy prefix rule, not a reference to keep.
   const character = decoded !== reference && [...decoded].length <= 2 && !decoded.includes(';') ? decoded : undefined

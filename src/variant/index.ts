@@ -1,4 +1,4 @@
-import * as OpenCC from 'opencc-js'
+import { createRequire } from 'node:module'
 import { TRADITIONAL_CHARACTERS } from './traditional.js'
 
 /** Script variants a reader may ask for (SPEC §3 `variant=`). */
@@ -6,15 +6,18 @@ export type Variant = 'zh-Hans' | 'zh-Hant'
 export const VARIANTS: readonly Variant[] = ['zh-Hans', 'zh-Hant']
 
 type Convert = (text: string) => string
-// Building OpenCC's phrase tables takes ~0.6 s: done once, on first use.
+// Loading opencc-js and building its phrase tables takes ~0.6 s: done once, on first use (a poll
+// of simplified-script feeds never needs them, see foldForMatch).
 let toHans: Convert | undefined
 let toHant: Convert | undefined
+let opencc: typeof import('opencc-js') | undefined
+const OpenCC = () => (opencc ??= createRequire(import.meta.url)('opencc-js') as typeof import('opencc-js'))
 
 /** Converts plain text; phrase-level tables (`twp`), so 软件 ↔ 軟體, not just character by character. */
 export function convertText(text: string, variant: Variant): string {
   if (!text) return text
-  if (variant === 'zh-Hans') return (toHans ??= OpenCC.Converter({ from: 'twp', to: 'cn' }))(text)
-  return (toHant ??= OpenCC.Converter({ from: 'cn', to: 'twp' }))(text)
+  if (variant === 'zh-Hans') return (toHans ??= OpenCC().Converter({ from: 'twp', to: 'cn' }))(text)
+  return (toHant ??= OpenCC().Converter({ from: 'cn', to: 'twp' }))(text)
 }
 
 /** Converts the text of an HTML fragment, leaving tags, attributes and URLs as they are. */
@@ -34,7 +37,7 @@ let traditional: Set<number> | undefined
  * hence the list).
  */
 export function traditionalCharacters(): Set<number> {
-  const config = (OpenCC as unknown as { Locale: { configs: Record<string, { conversionChain: unknown[]; normalizationChain?: unknown[] }> } }).Locale.configs.tw2sp
+  const config = (OpenCC() as unknown as { Locale: { configs: Record<string, { conversionChain: unknown[]; normalizationChain?: unknown[] }> } }).Locale.configs.tw2sp
   const starts = new Set<number>()
   const collect = (dict: unknown): void => {
     if (typeof dict === 'string') for (const entry of dict.split('|')) starts.add(entry.codePointAt(0) ?? 0)

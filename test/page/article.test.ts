@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decode } from '../../src/decode/index.js'
 import { parseDate } from '../../src/normalize/index.js'
-import { extractArticle, type ArticleConfig } from '../../src/page/index.js'
+import { extractArticle, type ArticleConfig } from '../../src/page/article.js'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/page')
 const page = (file: string) => decode(readFileSync(join(FIXTURES, file))).text

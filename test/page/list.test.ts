@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decode } from '../../src/decode/index.js'
 import { parseDate } from '../../src/normalize/index.js'
-import { parseField, readListPage } from '../../src/page/index.js'
+import { readListPage } from '../../src/page/list.js'
+import { parseField } from '../../src/page/selector.js'
 import type { PageConfig } from '../../src/model.js'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/page')

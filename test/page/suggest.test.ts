@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { decode } from '../../src/decode/index.js'
 import { parseDate } from '../../src/normalize/index.js'
-import { readListPage, suggestPage } from '../../src/page/index.js'
+import { readListPage } from '../../src/page/list.js'
+import { suggestPage } from '../../src/page/suggest.js'
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/page')
 const page = (file: string) => decode(readFileSync(join(FIXTURES, file))).text
