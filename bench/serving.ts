@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (issue 4 point 6). In one run:
+ * The serving suite of `npm run bench` (issue 4 point 6). In one run:
  *
  *   1. hot feed: GET /feeds/all.rss (50 items) with autocannon at 32 connections against the
  *      production handler, and against a plain node:http server answering the same bytes from
@@ -15,7 +15,7 @@
  * Each server runs in its own process, so the load generator never shares its event loop.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { tmpdir } from 'node:os'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -28,12 +28,20 @@ import type { ItemRef } from '../src/store/index.js'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-const DURATION_S = Number(process.env.BENCH_DURATION ?? 5)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32)
+export interface ServingOptions {
+  durationS: number
+  rounds: number
+  connections: number
+  coldSizes: number[]
+  coldRuns: number
+}
+
+let DURATION_S = 5
+let ROUNDS = 5
+let CONNECTIONS = 32
 const COLD_SOURCES = 50
-const COLD_SIZES = [1_000, 100_000]
-const COLD_RUNS = 15
+let COLD_SIZES = [1_000, 100_000]
+let COLD_RUNS = 15
 const COLD_LIMIT = 200
 
 function start<T>(role: string, message?: unknown): Promise<{ child: ChildProcess; info: T }> {
@@ -151,22 +159,23 @@ async function cold(items: number): Promise<Cold> {
   }
 }
 
-const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`
-console.error(`feedloom bench on ${machine}: ${ROUNDS} rounds of ${DURATION_S} s at ${CONNECTIONS} connections`)
-const h = await hot()
-const coldTimes = new Map<number, Cold>()
-for (const size of COLD_SIZES) coldTimes.set(size, await cold(size))
+/** Runs the suite and returns its figures as markdown. */
+export async function servingSuite(o: ServingOptions): Promise<string> {
+  ;({ durationS: DURATION_S, rounds: ROUNDS, connections: CONNECTIONS, coldSizes: COLD_SIZES, coldRuns: COLD_RUNS } = o)
+  console.error(`serving: ${ROUNDS} rounds of ${DURATION_S} s at ${CONNECTIONS} connections`)
+  const h = await hot()
+  const coldTimes = new Map<number, Cold>()
+  for (const size of COLD_SIZES) coldTimes.set(size, await cold(size))
 
-const rps = (loads: Load[]) => median(loads.map((l) => l.rps))
-const cpu = (loads: Load[]) => (loads.every((l) => l.cpuPerRequest !== undefined) ? `${fmt(median(loads.map((l) => l.cpuPerRequest!)))} µs` : 'n/a')
-const hotRatio = rps(h.feedloom) / rps(h.baseline)
-const notModifiedRatio = rps(h.notModified) / rps(h.baseline)
-const [small, large] = COLD_SIZES.map((size) => median(coldTimes.get(size)!.afterPoll))
-const coldRatio = large / small
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED')
+  const rps = (loads: Load[]) => median(loads.map((l) => l.rps))
+  const cpu = (loads: Load[]) => (loads.every((l) => l.cpuPerRequest !== undefined) ? `${fmt(median(loads.map((l) => l.cpuPerRequest!)))} µs` : 'n/a')
+  const hotRatio = rps(h.feedloom) / rps(h.baseline)
+  const notModifiedRatio = rps(h.notModified) / rps(h.baseline)
+  const [small, large] = COLD_SIZES.map((size) => median(coldTimes.get(size)!.afterPoll))
+  const coldRatio = large / small
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED')
 
-console.log(`
-Machine: ${machine}
+  return `
 autocannon ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${DURATION_S} s; medians of req/s (mean over each run).
 
 | measure | baseline | feedloom | ratio | target | server CPU per request (baseline / feedloom) |
@@ -183,5 +192,6 @@ ${COLD_SIZES.map((size) => {
   return `| store of ${fmt(size)} items | ${median(t).toFixed(1)} ms | ${Math.min(...t).toFixed(1)} ms | ${Math.max(...t).toFixed(1)} ms | ${first.toFixed(1)} ms |`
 }).join('\n')}
 
-Cold ratio 100,000 / 1,000: ${coldRatio.toFixed(2)} (target ≤ 1.5: ${verdict(coldRatio <= 1.5)})
-`)
+Cold ratio ${fmt(COLD_SIZES.at(-1)!)} / ${fmt(COLD_SIZES[0])}: ${coldRatio.toFixed(2)} (target ≤ 1.5: ${verdict(coldRatio <= 1.5)})
+`
+}
