@@ -46,6 +46,8 @@ export interface Backend {
   readonly keyv: Keyv
   /** All of it or nothing: after a crash at any instant the store is as before or as after. */
   apply(batch: Batch): Promise<void>
+  /** Writes a record unless it exists (two processes racing to create it keep one). */
+  setIfAbsent(key: string, value: string): Promise<void>
   /**
    * Fingerprint rows appended after `seq`, in order, at most `limit`. Rows are numbered in commit
    * order and numbers are never reused, so a reader that has seen up to `seq` has seen all before it.

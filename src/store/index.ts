@@ -160,14 +160,13 @@ export class Store {
 
   /**
    * The image proxy's signing key (SPEC §8): generated on first use and kept, so every process
-   * sharing the store signs alike. Read back after writing, which narrows (Keyv has no
-   * set-if-absent to close) the window in which two processes starting on a fresh store at the
-   * same instant keep different keys; FEEDLOOM_SECRET avoids the question (README).
+   * sharing the store signs alike (FEEDLOOM_SECRET, when set, is used instead; README).
    */
   async getSecret(): Promise<string> {
     const stored = await this.call('read image secret', () => this.keyv.get<string>('secret:image'))
     if (stored) return stored
-    await this.call('write image secret', () => this.keyv.set('secret:image', randomBytes(32).toString('base64url')))
+    // Web processes starting at once on a new store each make one; the first written is kept by all.
+    await this.call('write image secret', () => this.backend.setIfAbsent('secret:image', encodeValue(randomBytes(32).toString('base64url'))))
     return (await this.call('read image secret', () => this.keyv.get<string>('secret:image')))!
   }
 

@@ -47,6 +47,10 @@ export class MemoryBackend implements Backend {
     if (this.log.length > CHANGE_LOG_KEEP + LOG_TRIM_STEP) this.log = this.log.slice(-CHANGE_LOG_KEEP)
   }
 
+  async setIfAbsent(key: string, value: string): Promise<void> {
+    if (!this.map.has(this.prefix + key)) this.map.set(this.prefix + key, value)
+  }
+
   async nearRows(seq: number, limit: number): Promise<NearRow[]> {
     const out: NearRow[] = []
     let lo = 0

@@ -171,6 +171,10 @@ export class PostgresBackend implements Backend {
     }
   }
 
+  async setIfAbsent(key: string, value: string): Promise<void> {
+    await this.pool.query('INSERT INTO keyv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [this.prefix + key, value])
+  }
+
   async nearRows(seq: number, limit: number): Promise<NearRow[]> {
     const { rows } = await this.pool.query<{ seq: string; buckets: Buffer }>('SELECT seq, buckets FROM feedloom_near WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit])
     return rows.map((r) => ({ seq: Number(r.seq), buckets: bucketsFromBytes(r.buckets) }))

@@ -129,6 +129,10 @@ export class RedisBackend implements Backend {
     await multi.exec()
   }
 
+  async setIfAbsent(key: string, value: string): Promise<void> {
+    await this.client.sendCommand(['SET', this.recordKey(key), value, 'NX'])
+  }
+
   async nearRows(seq: number, limit: number): Promise<NearRow[]> {
     const members = (await this.client.sendCommand(['ZRANGE', this.nearKeys()[2], `(${seq}`, '+inf', 'BYSCORE', 'LIMIT', '0', String(limit)])) as string[]
     return members.map((m) => {

@@ -139,6 +139,7 @@ export class SqliteBackend implements Backend {
     this.keyv = new Keyv({ store: new SqliteAdapter(db, path), namespace, serialize, deserialize, throwOnErrors: true })
     this.statements = {
       upsert: db.prepare<[string, string]>('INSERT INTO keyv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      insertNew: db.prepare<[string, string]>('INSERT OR IGNORE INTO keyv (key, value) VALUES (?, ?)'),
       delete: db.prepare<[string]>('DELETE FROM keyv WHERE key = ?'),
       insertNear: db.prepare('INSERT OR REPLACE INTO feedloom_near (item, source, cluster, signature, buckets, shingles, titles, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteNear: db.prepare<[string]>('DELETE FROM feedloom_near WHERE item = ?'),
@@ -185,6 +186,10 @@ export class SqliteBackend implements Backend {
       const count = batch.changed.length + batch.deleted.length
       if (count && Math.floor(Number(last) / LOG_TRIM_STEP) !== Math.floor((Number(last) - count) / LOG_TRIM_STEP)) s.trimLog.run(Number(last) - CHANGE_LOG_KEEP)
     })()
+  }
+
+  async setIfAbsent(key: string, value: string): Promise<void> {
+    this.statements.insertNew.run(this.prefix + key, value)
   }
 
   async nearRows(seq: number, limit: number): Promise<NearRow[]> {
