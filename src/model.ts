@@ -47,6 +47,17 @@ export interface SiteConfig {
   description?: string
   websubHub?: string
   widget?: { frameAncestors?: string[] }
+  /** Per-client limit on public routes (issue 12 §7); absent = no limit. */
+  rateLimit?: RateLimitConfig
+}
+
+export interface RateLimitConfig {
+  /** Requests a client may make per minute, on average. */
+  perMinute: number
+  /** Requests a client may make at once before the average applies (default: perMinute). */
+  burst?: number
+  /** Behind one reverse proxy: the client is the last address of X-Forwarded-For, not the socket's. */
+  trustProxy?: boolean
 }
 
 export interface Disclaimer {

@@ -26,6 +26,8 @@ export interface RefreshDeps {
   random?: () => number
   /** Shared by every poll of a process: the dedupe-and-commit section runs one poll at a time. */
   commitLock?: Lock
+  /** Stops the poll's fetch (shutdown, or its job cancelled): the scheduler hands the job back. */
+  signal?: AbortSignal
 }
 
 export interface RefreshResult {
@@ -66,7 +68,7 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
     const robotsWarnings = source.page ? await robotsGate(source, source.url, deps.fetcher) : []
     const fetched = source.page
       ? await politeFetcher(deps.fetcher).fetch(source.url, politeFetchOptions(source), state.validators)
-      : await deps.fetcher.fetch(source.url, state.validators, { sourceId: source.id })
+      : await deps.fetcher.fetch(source.url, state.validators, { sourceId: source.id, signal: deps.signal })
     fetchMs = fetched.elapsedMs
 
     if (fetched.kind === 'not-modified') {
