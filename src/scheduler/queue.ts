@@ -141,7 +141,12 @@ export class QueuePoller implements Poller {
     const stop = signal ?? this.stopping.signal
     let run: PollRun
     try {
-      if (isBackingOff(await this.deps.store.getState(source.id), this.deps.now())) return 'skipped: backing off'
+      const state = await this.deps.store.getState(source.id)
+      if (isBackingOff(state, this.deps.now())) return 'skipped: backing off'
+      // A job whose tick a later-started poll already covered (a takeover that came late, a
+      // retry) would poll the source twice for one tick.
+      const tick = job.opts.prevMillis // the scheduled time of a job scheduler's job
+      if (tick !== undefined && state?.lastAttempt && Date.parse(state.lastAttempt) >= tick) return 'skipped: polled for this tick already'
       run = await runPoll(source, { ...this.deps, nextRun: this.nextRun }, stop)
     } catch (error) {
       if (!(error instanceof StoreError)) throw error
@@ -162,6 +167,7 @@ export class QueuePoller implements Poller {
     }
     this.storeBackoff.succeeded()
     this.deps.onResult?.(run.result)
+    this.deps.log.debug({ source: source.id, outcome: run.result.outcome, late_ms: Date.now() - run.result.elapsedMs - (job.timestamp + (job.delay ?? 0)), took_ms: Math.round(run.result.elapsedMs) }, 'queue: polled')
     return run.result.outcome
   }
 

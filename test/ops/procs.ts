@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createNetServer, type AddressInfo } from 'node:net'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -93,8 +93,23 @@ export interface Feedloom {
   kill(signal?: NodeJS.Signals): void
 }
 
-/** `feedloom ARGS` as a real process (tsx, as `npm start` would run the build), JSON logs on stdout. */
-export function spawnFeedloom(args: string[], env: Record<string, string> = {}, command: string[] = [process.execPath, '--import', 'tsx', join(ROOT, 'src/bin.ts')]): Feedloom {
+/**
+ * These tests start many processes at once on a small machine: they run the build
+ * (`bin/feedloom.js` → dist/, what `npm start` and the Procfile run), which starts in a fraction
+ * of tsx's time. `npm ci` builds it; a dist/ older than src/ would test yesterday's code.
+ */
+function assertFreshBuild(): void {
+  const newest = (dir: string): number =>
+    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+  const built = statSync(join(ROOT, 'dist/bin.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0
+  if (built < newest(join(ROOT, 'src'))) throw new Error('test/ops: dist/ is older than src/; run `npm run build` first (npm ci does it)')
+}
+
+export const FEEDLOOM = [process.execPath, join(ROOT, 'bin/feedloom.js')]
+
+/** `feedloom ARGS` as a real process, JSON logs on stdout. */
+export function spawnFeedloom(args: string[], env: Record<string, string> = {}, command: string[] = FEEDLOOM): Feedloom {
+  if (command === FEEDLOOM) assertFreshBuild()
   const child = spawn(command[0], [...command.slice(1), ...args], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const listeners = new Set<() => void>()
@@ -126,7 +141,7 @@ export function spawnFeedloom(args: string[], env: Record<string, string> = {}, 
     child,
     output: () => out,
     waitFor,
-    port: async () => Number((await waitFor(/"port":(\d+)/))[1]),
+    port: async () => Number((await waitFor(/"port":(\d+)/, 60_000))[1]),
     exited,
     kill: (signal = 'SIGTERM') => void child.kill(signal),
   }

@@ -64,7 +64,7 @@ beforeAll(async () => {
   })
   // Concurrency 1 each: the two polls held at the barrier are necessarily in different processes.
   workers = [0, 1].map(() => spawnFeedloom(['worker', '--config', config.path, '--store', redis.url, '--concurrency', '1']))
-  await Promise.all(workers.map((w) => w.waitFor(/polling started/)))
+  await Promise.all(workers.map((w) => w.waitFor(/polling started/, 60_000)))
   store = await openStore(redis.url)
 }, 60_000)
 
