@@ -68,6 +68,8 @@ interface Options {
   sources: string[]
   positionals: string[]
   logLevel: string
+  /** Started by npm (`npm start`, `npx feedloom`): npm's shell may die on SIGTERM and leave us behind. */
+  underNpm: boolean
 }
 
 /** The CLI entry: the only module that reads `process.env` (STYLE.md rule 4). Resolves to the exit code. */
@@ -149,6 +151,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     sources: (values.source ?? []).flatMap((s) => s.split(',')).filter(Boolean),
     positionals: values.help ? ['help'] : positionals,
     logLevel: env.LOG_LEVEL ?? 'info',
+    underNpm: env.npm_command !== undefined,
   }
 }
 
@@ -158,6 +161,8 @@ const COORDINATION_PREFIX = 'feedloom-queue'
 const SHUTDOWN_DEADLINE_MS = 9_000
 /** Requests in flight get this long to finish before their connections are closed. */
 const DRAIN_MS = 5_000
+/** How often a process npm started looks whether npm's shell is still its parent. */
+const ORPHAN_CHECK_MS = 500
 
 /**
  * Where the deployment coordinates (DESIGN.md "One machine, then many"): FEEDLOOM_QUEUE, or the
@@ -237,9 +242,16 @@ function poller(rt: Runtime, options: Options, log: Logger, onResult: (result: R
  * Resolves at the first SIGTERM or SIGINT; a second one ends the process at once (128 + signal,
  * as a shell reports it), and SHUTDOWN_DEADLINE_MS after the first it ends anyway, with 0.
  */
-function shutdownSignal(log: Logger): Promise<NodeJS.Signals> {
+function shutdownSignal(log: Logger, underNpm: boolean): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let received: NodeJS.Signals | undefined
+    // npm forwards SIGTERM to the shell it ran us in, and that shell (dash) dies without passing it
+    // on (issue 11 §11). `npm start` execs us, so the signal is ours; `npx feedloom` cannot, so a
+    // process npm started also stops when its parent goes away.
+    if (underNpm) {
+      const parent = process.ppid
+      setInterval(() => process.ppid !== parent && !received && onSignal('SIGHUP'), ORPHAN_CHECK_MS).unref()
+    }
     const onSignal = (signal: NodeJS.Signals) => {
       if (received) {
         log.warn({ signal }, 'second signal: exiting now')
@@ -266,7 +278,7 @@ async function listen(server: Server, port: number): Promise<number> {
 }
 
 async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Logger): Promise<number> {
-  const stop = shutdownSignal(log)
+  const stop = shutdownSignal(log, options.underNpm)
   const rt = await runtime(options, log, mode !== 'web')
   // Our hub hears of a change once this process serves it (rev refreshed), so its fetch gets the new items.
   const publisher = rt.config.site.websubHub
