@@ -28,6 +28,8 @@ export const JOB_ATTEMPTS = 3
  * a schedule. FEEDLOOM_TAKEOVER_MS sets it.
  */
 export const TAKEOVER_MS = 30_000
+/** A repeated queue error is logged again after this long. */
+const QUEUE_WARNING_MS = 10_000
 /** Finished jobs kept for inspection: enough to see the last rounds, bounded whatever the uptime. */
 const KEEP_COMPLETED = { count: 1_000 }
 const KEEP_FAILED = { age: 24 * 3600, count: 1_000 }
@@ -65,8 +67,19 @@ export class QueuePoller implements Poller {
   ) {
     this.sources = new Map(config.sources.map((s) => [s.id, s]))
     this.queue = new Queue<PollJob>(QUEUE_NAME, { connection, prefix: settings.prefix })
-    this.queue.on('error', (error) => deps.log.warn(`queue: ${errorMessage(error)}`))
+    this.queue.on('error', this.warnOnce)
     deps.metrics?.observeQueue(() => this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized'))
+  }
+
+  private readonly warned = new Map<string, number>()
+  /** BullMQ's connection errors, each distinct one logged once per QUEUE_WARNING_MS (a Redis restart repeats them per connection and retry). */
+  private readonly warnOnce = (error: Error): void => {
+    const message = `queue: ${errorMessage(error)}`
+    const now = Date.now()
+    if ((this.warned.get(message) ?? 0) > now - QUEUE_WARNING_MS) return
+    if (this.warned.size > 100) this.warned.clear()
+    this.warned.set(message, now)
+    this.deps.log.warn(message)
   }
 
   /** The next tick of the source's pattern in its zone, as BullMQ computes it (the same cron-parser). */
@@ -106,7 +119,7 @@ export class QueuePoller implements Poller {
       removeOnFail: KEEP_FAILED,
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade) },
     })
-    this.worker.on('error', (error) => this.deps.log.warn(`queue: ${errorMessage(error)}`))
+    this.worker.on('error', this.warnOnce)
     this.worker.on('stalled', (jobId) => {
       this.deps.metrics?.jobTakeovers.inc()
       this.deps.log.warn({ job: jobId }, 'queue: a worker stopped answering for a poll; it goes back to the queue for another')
