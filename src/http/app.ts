@@ -40,8 +40,6 @@ export const REQUEST_TIMEOUT_MS = 30_000
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000
 /** How often Node checks the two timeouts above; its default (30 s) would let a slow client stay three times as long. */
 const CONNECTIONS_CHECK_MS = 1_000
-/** A socket silent both ways this long is dropped (a client that stopped reading its response). */
-const IDLE_SOCKET_MS = 60_000
 
 /** The node:http server every web process runs, with the timeouts that keep slow clients from holding it. */
 export function createWebServer(handler: RequestListener): Server {
@@ -49,7 +47,6 @@ export function createWebServer(handler: RequestListener): Server {
     { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
     handler,
   )
-  server.setTimeout(IDLE_SOCKET_MS, (socket) => socket.destroy())
   return server
 }
 
