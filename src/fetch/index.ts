@@ -240,48 +240,36 @@ async function exchange(
 ): Promise<Hop> {
   const dispatcher = pinned && new Agent({ connect: { lookup: pinnedLookup(pinned) } })
   try {
-    return await answer(url, validators, headers, signal, where, settings, dispatcher)
+    const init = { headers, redirect: 'manual', signal, ...(dispatcher && { dispatcher }) } as RequestInit
+    const response = new ResponseHandler(await settings.transport(url, init), url, where)
+    const to = response.redirectTarget()
+    if (to) {
+      await response.discard()
+      return { kind: 'redirect', to }
+    }
+    const common = { finalUrl: url.href, httpStatus: response.status }
+    if (!response.isModified()) {
+      await response.discard()
+      // RFC 9111 §4.3.4: a 304 updates what it repeats. Last-Modified need not be repeated and
+      // many servers drop the ETag too (RFC 9110 §15.4.5 asks for it), so what it omits is still ours.
+      return { ...common, kind: 'not-modified', validators: { ...validators, ...response.validators() } }
+    }
+    if (!response.isSuccess()) {
+      await response.discard()
+      throw response.statusError(settings.now())
+    }
+    const body = await response.readBody(settings.maxBodyBytes)
+    // miniflux's "empty response body": said here, it is clearer than a parser's "no root element".
+    if (body.byteLength === 0) throw fetchError(`HTTP ${response.status} with an empty body`, where, { httpStatus: response.status })
+    return {
+      ...common,
+      kind: 'ok',
+      body,
+      contentType: response.contentType(),
+      validators: response.validators(),
+    }
   } finally {
     void dispatcher?.destroy().catch(() => undefined)
-  }
-}
-
-async function answer(
-  url: URL,
-  validators: Validators,
-  headers: Record<string, string>,
-  signal: AbortSignal,
-  where: Where,
-  settings: Settings,
-  dispatcher: Agent | undefined,
-): Promise<Hop> {
-  const init = { headers, redirect: 'manual', signal, ...(dispatcher && { dispatcher }) } as RequestInit
-  const response = new ResponseHandler(await settings.transport(url, init), url, where)
-  const to = response.redirectTarget()
-  if (to) {
-    await response.discard()
-    return { kind: 'redirect', to }
-  }
-  const common = { finalUrl: url.href, httpStatus: response.status }
-  if (!response.isModified()) {
-    await response.discard()
-    // RFC 9111 §4.3.4: a 304 updates what it repeats. Last-Modified need not be repeated and
-    // many servers drop the ETag too (RFC 9110 §15.4.5 asks for it), so what it omits is still ours.
-    return { ...common, kind: 'not-modified', validators: { ...validators, ...response.validators() } }
-  }
-  if (!response.isSuccess()) {
-    await response.discard()
-    throw response.statusError(settings.now())
-  }
-  const body = await response.readBody(settings.maxBodyBytes)
-  // miniflux's "empty response body": said here, it is clearer than a parser's "no root element".
-  if (body.byteLength === 0) throw fetchError(`HTTP ${response.status} with an empty body`, where, { httpStatus: response.status })
-  return {
-    ...common,
-    kind: 'ok',
-    body,
-    contentType: response.contentType(),
-    validators: response.validators(),
   }
 }
 
