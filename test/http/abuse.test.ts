@@ -172,3 +172,20 @@ describe('credentials in source URLs', () => {
     expect(status).toContain('https://***@a.example/rss.xml?token=***')
   })
 })
+
+describe('/metrics', () => {
+  it('reports render-cache hits, misses and bytes, store errors and whether the store answers', async () => {
+    const backing = hangable(await openStore('memory://'))
+    const { base } = await serve(backing.store)
+    await fetch(`${base}/feeds/all.rss`) // a miss, rendered
+    await fetch(`${base}/feeds/all.rss`) // a hit on the fast path
+    backing.hang()
+    await fetch(`${base}/status.json`)
+    const text = await (await fetch(`${base}/metrics`)).text()
+    expect(text).toMatch(/^feedloom_render_cache_total\{result="miss"\} [1-9]/m)
+    expect(text).toMatch(/^feedloom_render_cache_total\{result="hit"\} [1-9]/m)
+    expect(text).toMatch(/^feedloom_render_cache_bytes [1-9]\d*/m)
+    expect(text).toMatch(/^feedloom_store_errors_total\{where="web"\} [1-9]/m)
+    expect(text).toMatch(/^feedloom_store_up 0/m)
+  })
+})

@@ -54,7 +54,7 @@ beforeAll(async () => {
     sources: ids.map((id, i) => ({ id, title: `来源${id}`, url: `${hosts.urls[i % HOSTS]}/${id}.xml`, categories: ['local'], schedule: `*/${TICK_MS / 1000} * * * * *` })),
   })
   const args = ['--config', config.path, '--store', redis.url]
-  workers = [0, 1, 2].map(() => spawnFeedloom(['worker', ...args, '--concurrency', '10'], { FEEDLOOM_TAKEOVER_MS: '4000' }))
+  workers = [0, 1, 2].map(() => spawnFeedloom(['worker', ...args, '--concurrency', '10', '--metrics-port', '0'], { FEEDLOOM_TAKEOVER_MS: '4000' }))
   webs = [0, 1].map(() => spawnFeedloom(['web', ...args, '--port', '0']))
   webUrls = await Promise.all(webs.map(async (w) => `http://127.0.0.1:${await w.port()}`))
   await Promise.all(workers.map((w) => w.waitFor(/polling started/, 60_000)))
@@ -124,6 +124,14 @@ describe('3 workers and 2 web processes, one worker killed mid-round', () => {
 
     expect((await workers[0].exited).signal).toBe('SIGKILL')
     for (const w of workers.slice(1)) expect(w.child.exitCode).toBeNull()
+    // The dead worker's jobs were taken over (BullMQ's stalled check), as the survivors' /metrics count.
+    const takeovers = await Promise.all(
+      workers.slice(1).map(async (w) => {
+        const text = await (await fetch(`http://127.0.0.1:${(await w.waitFor(/"metrics_port":(\d+)/))[1]}/metrics`)).text()
+        return Number(/^feedloom_job_takeovers_total (\d+)/m.exec(text)?.[1] ?? 0)
+      }),
+    )
+    expect(takeovers.reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
 
     // Once per tick, ±1, for every source.
     const counts = new Map<string, number>()

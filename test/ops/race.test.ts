@@ -67,7 +67,7 @@ beforeAll(async () => {
     sources: ['a', 'b'].map((id) => ({ id, title: `来源${id}`, url: `${frontUrl}/${id}.xml`, categories: ['local'], schedule: '*/2 * * * * *' })),
   })
   // Concurrency 1 each: the two polls held at the barrier are necessarily in different processes.
-  workers = [0, 1].map(() => spawnFeedloom(['worker', '--config', config.path, '--store', redis.url, '--concurrency', '1']))
+  workers = [0, 1].map(() => spawnFeedloom(['worker', '--config', config.path, '--store', redis.url, '--concurrency', '1', '--metrics-port', '0']))
   await Promise.all(workers.map((w) => w.waitFor(/polling started/, 60_000)))
   store = await openStore(redis.url)
 }, 60_000)
@@ -102,6 +102,11 @@ describe('two workers committing reprints of one story at once', () => {
       const [cluster] = await store.getClusters([ia.clusterId])
       expect(cluster?.members.map((m) => m.sourceId).sort(), `story ${k}: both members`).toEqual(['a', 'b'])
     }
+    // The workers' /metrics count each story's second member as merged, and show the queue.
+    const scraped = await Promise.all(workers.map(async (w) => (await fetch(`http://127.0.0.1:${(await w.waitFor(/"metrics_port":(\d+)/))[1]}/metrics`)).text()))
+    const merged = scraped.flatMap((text) => [...text.matchAll(/^feedloom_items_stored_total\{source="[ab]",kind="merged"\} (\d+)/gm)].map((m) => Number(m[1]))).reduce((a, b) => a + b, 0)
+    expect(merged).toBe(ROUNDS)
+    for (const text of scraped) expect(text).toMatch(/^feedloom_queue_jobs\{state="delayed"\} \d+/m)
     // Neither worker logged an error (a lost lock, a failed commit) on the way.
     for (const w of workers) expect(w.output()).not.toMatch(/"level":(50|60)/)
   }, 90_000)
