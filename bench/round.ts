@@ -22,10 +22,15 @@ export interface RoundOptions {
   slowMs: number
 }
 
-/** Which sources misbehave, by index: every 20th is slow, every 50th fails, every 100th is a web page. */
-const isSlow = (i: number) => i % 20 === 0
-const isBroken = (i: number) => i % 50 === 1
-const isPage = (i: number) => i % 100 === 2
+/**
+ * Which sources misbehave: 5 % slow, 2 % failing, 1 % a web page, spread so that every port (a
+ * host, to the per-host cap) has one slow source among its twenty — slow sites, not slow hosts.
+ * Source i is on port i mod ports, the (i div ports)-th there.
+ */
+const place = (i: number, ports: number) => ({ port: i % ports, nth: Math.floor(i / ports) })
+const isSlow = (i: number, ports: number, perPort: number) => place(i, ports).nth === place(i, ports).port % perPort
+const isBroken = (i: number, ports: number, perPort: number) => place(i, ports).port % 5 < 2 && place(i, ports).nth === (place(i, ports).port + 7) % perPort
+const isPage = (i: number, ports: number, perPort: number) => place(i, ports).port % 5 === 2 && place(i, ports).nth === (place(i, ports).port + 13) % perPort
 const isChanged = (i: number) => i % 10 === 3
 
 interface World {
@@ -44,15 +49,16 @@ async function startWorld(o: RoundOptions): Promise<World> {
   for (let p = 0; p < o.ports; p++) {
     const server = createServer((req, res) => {
       const i = Number(/\/feed\/(\d+)\.xml/.exec(req.url ?? '')?.[1])
+      const perPort = Math.ceil(o.sources / o.ports)
       const answer = () => {
-        if (isBroken(i)) return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error')
-        if (isPage(i)) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><html><head><title>首页</title></head><body><p>欢迎访问</p></body></html>')
+        if (isBroken(i, o.ports, perPort)) return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error')
+        if (isPage(i, o.ports, perPort)) return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><html><head><title>首页</title></head><body><p>欢迎访问</p></body></html>')
         const feed = bodies.get(i)
         if (!feed) return void res.writeHead(404).end()
         if (req.headers['if-none-match'] === feed.etag) return void res.writeHead(304, { etag: feed.etag }).end()
         res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8', etag: feed.etag, 'content-length': feed.body.length }).end(feed.body)
       }
-      if (isSlow(i)) setTimeout(answer, o.slowMs)
+      if (isSlow(i, o.ports, perPort)) setTimeout(answer, o.slowMs)
       else answer()
     })
     server.keepAliveTimeout = 60_000

@@ -1,17 +1,21 @@
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
+import type { Redis } from 'ioredis'
 import type { Config, SourceConfig } from './model.js'
 import { AppError, ConfigError, errorMessage } from './errors.js'
 import { loadConfig } from './config/index.js'
 import { DEFAULT_STORE_URL, openStore, describeLocation, type Store } from './store/index.js'
-import { createFetcher } from './fetch/index.js'
+import { createFetcher, PER_HOST_CONCURRENCY, type FetcherOptions } from './fetch/index.js'
+import { RedisCrawlQueue, RedisHostSlots } from './fetch/redis-hosts.js'
 import { Metrics } from './metrics.js'
 import { createLogger, type Logger } from './log.js'
-import { Scheduler } from './scheduler/index.js'
-import { openLeases, type Leases } from './scheduler/lease.js'
-import { createHandler } from './http/app.js'
+import { POLL_CONCURRENCY, QueuePoller, Scheduler, type Poller } from './scheduler/index.js'
+import { TAKEOVER_MS } from './scheduler/queue.js'
+import { connectRedis } from './scheduler/redis.js'
+import { Mutex, nested, RedisLock, type Lock } from './store/lock.js'
+import { createHandler, createWebServer, drain } from './http/app.js'
 import { feedTopics } from './http/feeds.js'
 import { RevWatcher } from './http/rev.js'
 import { websubRoutes } from './http/websub.js'
@@ -19,11 +23,10 @@ import { discoverHub, fetchTransport, HubPublisher, isPublicUrl, Subscriber } fr
 import type { Fetcher } from './fetch/index.js'
 import type { RefreshResult } from './refresh.js'
 import { previewSource, suggestSource } from './preview.js'
-import { ReadPool } from './source/index.js'
-import { statusSummary } from './http/status.js'
 import { renderOpml } from './render/opml.js'
 import { configToOpml, opmlToConfig } from './opml.js'
-import { answerClientErrors } from './http/errors.js'
+import { ReadPool } from './source/index.js'
+import { statusSummary } from './http/status.js'
 import { counted } from './plural.js'
 
 const USAGE = `feedloom — feed aggregator and syndication server
@@ -40,11 +43,15 @@ Usage:
   feedloom opml import FILE           OPML into a feeds.config.ts skeleton on stdout
 
 Options (flag wins over environment):
-  --config PATH   FEEDLOOM_CONFIG   default ./feeds.config.ts (.ts, .mts, .js, .mjs, .json)
-  --store URL     FEEDLOOM_STORE    default ${DEFAULT_STORE_URL}; memory://, redis://HOST:PORT[/DB], postgres://…
-  --port N        PORT              default 3000
-                  LOG_LEVEL         default info
-                  FEEDLOOM_SECRET   the image proxy's signing key (16+ characters); default: one kept in the store
+  --config PATH       FEEDLOOM_CONFIG       default ./feeds.config.ts (.ts, .mts, .js, .mjs, .json)
+  --store URL         FEEDLOOM_STORE        default ${DEFAULT_STORE_URL}; memory://, redis://HOST:PORT[/DB], postgres://…
+  --port N            PORT                  default 3000
+  --queue URL         FEEDLOOM_QUEUE        redis://… for BullMQ across workers; default: the store's, when it is redis://
+  --concurrency N     FEEDLOOM_CONCURRENCY  polls at once per process, default ${POLL_CONCURRENCY}
+  --metrics-port N    METRICS_PORT          \`worker\` serves /metrics and /healthz there (default: none)
+                      FEEDLOOM_TAKEOVER_MS  a dead worker's polls are taken over after this long, default ${TAKEOVER_MS}
+                      LOG_LEVEL             default info
+                      FEEDLOOM_SECRET       the image proxy's signing key (16+ characters); default: one kept in the store
 `
 
 export interface CliIo {
@@ -57,12 +64,18 @@ interface Options {
   config: string
   store: string
   port: number
+  queue?: string
+  concurrency: number
+  metricsPort?: number
+  takeoverMs: number
   sources: string[]
   positionals: string[]
   /** LOG_LEVEL as set, undefined when not: `poll` then prints its own lines only. */
   logLevel?: string
   /** FEEDLOOM_SECRET: signs image proxy addresses (SPEC §8). */
   secret?: string
+  /** Started by npm (`npm start`, `npx feedloom`): npm's shell may die on SIGTERM and leave us behind. */
+  underNpm: boolean
 }
 
 /** Shorter is guessable; 16 characters of a passphrase or 22 of base64 carry 128 bits or near it. */
@@ -115,6 +128,13 @@ export async function main(argv: string[], io: CliIo = { env: process.env, stdou
   }
 }
 
+/** A whole number in [min, max] from a flag or variable, or an error naming it. */
+function whole(name: string, text: string, min: number, max: number): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new AppError(`${name}: "${text}" is not a whole number from ${min} to ${max}`)
+  return n
+}
+
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -123,109 +143,220 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
       config: { type: 'string' },
       store: { type: 'string' },
       port: { type: 'string' },
+      queue: { type: 'string' },
+      concurrency: { type: 'string' },
+      'metrics-port': { type: 'string' },
       source: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   })
-  const portText = values.port ?? env.PORT ?? '3000'
-  const port = Number(portText)
-  if (!/^\d+$/.test(portText) || port > 65535) throw new AppError(`--port: "${portText}" is not a port number`)
   const secret = env.FEEDLOOM_SECRET
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) throw new AppError(`FEEDLOOM_SECRET: must be at least ${MIN_SECRET_LENGTH} characters, got ${secret.length}`)
+  const metricsPort = values['metrics-port'] ?? env.METRICS_PORT
   return {
     config: values.config ?? env.FEEDLOOM_CONFIG ?? './feeds.config.ts',
     store: values.store ?? env.FEEDLOOM_STORE ?? DEFAULT_STORE_URL,
-    port,
+    port: whole('--port', values.port ?? env.PORT ?? '3000', 0, 65535),
+    queue: values.queue ?? env.FEEDLOOM_QUEUE,
+    concurrency: whole('--concurrency', values.concurrency ?? env.FEEDLOOM_CONCURRENCY ?? String(POLL_CONCURRENCY), 1, 1000),
+    metricsPort: metricsPort === undefined ? undefined : whole('--metrics-port', metricsPort, 0, 65535),
+    takeoverMs: whole('FEEDLOOM_TAKEOVER_MS', env.FEEDLOOM_TAKEOVER_MS ?? String(TAKEOVER_MS), 1000, 3_600_000),
     sources: (values.source ?? []).flatMap((s) => s.split(',')).filter(Boolean),
     positionals: values.help ? ['help'] : positionals,
     logLevel: env.LOG_LEVEL,
     secret,
+    underNpm: env.npm_command !== undefined,
   }
+}
+
+/** Key prefix of everything the deployment coordinates through in Redis: BullMQ's queue, the commit lock, the host gates. */
+const COORDINATION_PREFIX = 'feedloom-queue'
+/** SIGTERM to exit: whatever clients and sources do, the process is gone within 10 s (issue 12 §4). */
+const SHUTDOWN_DEADLINE_MS = 9_000
+/** Requests in flight get this long to finish before their connections are closed. */
+const DRAIN_MS = 5_000
+/** How often a process npm started looks whether npm's shell is still its parent. */
+const ORPHAN_CHECK_MS = 500
+
+/**
+ * Where the deployment coordinates (DESIGN.md "One machine, then many"): FEEDLOOM_QUEUE, or the
+ * store's own Redis. A postgres:// store with several workers needs FEEDLOOM_QUEUE; without one,
+ * a process polls alone on node-cron with an in-process commit lock.
+ */
+function queueUrl(options: Options, store: Store): string | undefined {
+  return options.queue ?? (store.location.kind === 'redis' ? store.location.url : undefined)
+}
+
+interface Coordination {
+  /** BullMQ's connection: waits out a Redis restart. */
+  queue: Redis
+  /** The commit lock's and host gates': fails at once while Redis is away. */
+  locks: Redis
 }
 
 interface Runtime {
   config: Config
   store: Store
   metrics: Metrics
-  scheduler: Scheduler
   rev: RevWatcher
-  leases: Leases
   fetcher: Fetcher
+  commitLock: Lock
+  /** Reader threads for the CPU-bound part of polls; started on the first feed read. */
   readPool: ReadPool
+  coordination?: Coordination
+  /** Aborted at shutdown: every fetch of the process stops. */
+  stopping: AbortController
+  close(): Promise<void>
 }
 
-async function runtime(options: Options, log: Logger): Promise<Runtime> {
+async function runtime(options: Options, log: Logger, polls: boolean): Promise<Runtime> {
   const config = await loadConfig(options.config)
   const store = await openStore(options.store)
   const metrics = new Metrics({ defaultMetrics: true })
-  const rev = new RevWatcher(store, log)
-  const leases = await openLeases(store.location)
-  const fetcher = createFetcher()
+  const rev = new RevWatcher(store, log, metrics)
+  const url = polls ? queueUrl(options, store) : undefined
+  let coordination: Coordination | undefined
+  if (url) {
+    const onError = (role: string) => (error: Error) => log.debug({ role }, `queue: redis: ${error.message}`)
+    coordination = { queue: await connectRedis(url, 'queue', onError('queue')), locks: await connectRedis(url, 'locks', onError('locks')) }
+  }
+  const stopping = new AbortController()
+  const fetcherOptions: FetcherOptions = { signal: stopping.signal }
+  if (coordination) {
+    const gates = { prefix: COORDINATION_PREFIX, onUnavailable: (error: unknown) => log.warn(`fetch: the per-host limits of other workers cannot be checked, going ahead on this process's: ${errorMessage(error)}`) }
+    fetcherOptions.hostSlots = new RedisHostSlots(coordination.locks, PER_HOST_CONCURRENCY, gates)
+    fetcherOptions.crawlQueue = new RedisCrawlQueue(coordination.locks, gates)
+  }
+  // One commit at a time in this process, and across workers when they coordinate through Redis.
+  const commitLock = coordination ? nested(new Mutex(), new RedisLock(coordination.locks, `${COORDINATION_PREFIX}:commit`, log)) : new Mutex()
   const readPool = new ReadPool()
-  // Our hub hears of a change once this process serves it (rev refreshed), so its fetch gets the new items.
-  const publisher = config.site.websubHub
-    ? new HubPublisher(config, { transport: fetchTransport(), log, topics: (category) => feedTopics(config.site.url.replace(/\/+$/, ''), category) })
-    : undefined
-  const scheduler = new Scheduler(config, {
-    leases,
+  return {
+    config,
     store,
-    fetcher,
-    readPool,
-    now: () => new Date(),
-    log,
     metrics,
-    onResult: (result) => void rev.refresh().then(() => publisher?.changed(result)),
+    rev,
+    fetcher: createFetcher(fetcherOptions),
+    commitLock,
+    readPool,
+    coordination,
+    stopping,
+    async close() {
+      rev.stop()
+      await readPool.close()
+      coordination?.queue.disconnect()
+      coordination?.locks.disconnect()
+      await store.close()
+    },
+  }
+}
+
+/** The poller of a `start` or `worker`: BullMQ when the deployment coordinates through Redis, node-cron otherwise. */
+function poller(rt: Runtime, options: Options, log: Logger, onResult: (result: RefreshResult) => void): Poller {
+  const deps = { store: rt.store, fetcher: rt.fetcher, readPool: rt.readPool, now: () => new Date(), log, metrics: rt.metrics, commitLock: rt.commitLock, onResult }
+  if (!rt.coordination) return new Scheduler(rt.config, { ...deps, concurrency: options.concurrency })
+  return new QueuePoller(rt.config, deps, rt.coordination.queue, { prefix: COORDINATION_PREFIX, concurrency: options.concurrency, takeoverMs: options.takeoverMs })
+}
+
+/**
+ * Resolves at the first SIGTERM or SIGINT; a second one ends the process at once (128 + signal,
+ * as a shell reports it), and SHUTDOWN_DEADLINE_MS after the first it ends anyway, with 0.
+ */
+function shutdownSignal(log: Logger, underNpm: boolean): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received: NodeJS.Signals | undefined
+    // npm forwards SIGTERM to the shell it ran us in, and that shell (dash) dies without passing it
+    // on (issue 11 §11). `npm start` execs us, so the signal is ours; `npx feedloom` cannot, so a
+    // process npm started also stops when its parent goes away.
+    if (underNpm) {
+      const parent = process.ppid
+      setInterval(() => process.ppid !== parent && !received && onSignal('SIGHUP'), ORPHAN_CHECK_MS).unref()
+    }
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) {
+        log.warn({ signal }, 'second signal: exiting now')
+        process.exit(signal === 'SIGINT' ? 130 : 143)
+      }
+      received = signal
+      setTimeout(() => {
+        log.warn({ deadline_ms: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long: exiting now')
+        process.exit(0)
+      }, SHUTDOWN_DEADLINE_MS).unref()
+      resolve(signal)
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
   })
-  return { config, store, metrics, scheduler, rev, leases, fetcher, readPool }
+}
+
+async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => reject(new AppError(`web: cannot listen on port ${port}: ${errorMessage(e)}`, { cause: e })))
+    server.listen(port, resolve)
+  })
+  return (server.address() as AddressInfo).port
 }
 
 async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Logger): Promise<number> {
-  const rt = await runtime(options, log)
-  let server: Server | undefined
-  // A pushed update is polled at once, so subscribing needs the scheduler in this process, and a public site.url hubs can reach.
+  const stop = shutdownSignal(log, options.underNpm)
+  const rt = await runtime(options, log, mode !== 'web')
+  // Our hub hears of a change once this process serves it (rev refreshed), so its fetch gets the new items.
+  const publisher = rt.config.site.websubHub
+    ? new HubPublisher(rt.config, { transport: fetchTransport(), log, topics: (category) => feedTopics(rt.config.site.url.replace(/\/+$/, ''), category) })
+    : undefined
+  const polls = mode === 'web' ? undefined : poller(rt, options, log, (result) => void rt.rev.refresh().then(() => publisher?.changed(result)))
+  // A pushed update is polled at once, so subscribing needs the poller in this process, and a public site.url hubs can reach.
   const subscriber =
-    mode === 'start' && isPublicUrl(rt.config.site.url)
-      ? new Subscriber(rt.config, { transport: fetchTransport(), discover: discoverHub(rt.fetcher, () => new Date(), rt.store), onContent: (source) => void rt.scheduler.poll(source), now: () => new Date(), log })
+    mode === 'start' && polls && isPublicUrl(rt.config.site.url)
+      ? new Subscriber(rt.config, { transport: fetchTransport(), discover: discoverHub(rt.fetcher, () => new Date(), rt.store), onContent: (source) => void polls.poll(source), now: () => new Date(), log })
       : undefined
+  let server: Server | undefined
   if (mode !== 'worker') {
     await rt.rev.start()
-    server = createServer(createHandler({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log, fetcher: rt.fetcher, imageSecret: options.secret }, subscriber && websubRoutes(subscriber)))
-    answerClientErrors(server)
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', (e) => reject(new AppError(`web: cannot listen on port ${options.port}: ${errorMessage(e)}`, { cause: e })))
-      server!.listen(options.port, resolve)
-    })
-    const port = (server.address() as AddressInfo).port
+    server = createWebServer(createHandler({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log, fetcher: rt.fetcher, imageSecret: options.secret }, subscriber && websubRoutes(subscriber)))
+    const port = await listen(server, options.port)
     log.info({ port, store: describeLocation(rt.store.location) }, `feedloom ${mode}: serving ${rt.config.site.title} on http://localhost:${port}/`)
+  } else if (options.metricsPort !== undefined) {
+    server = createWebServer(metricsHandler(rt.metrics))
+    const port = await listen(server, options.metricsPort)
+    log.info({ metrics_port: port }, `feedloom worker: metrics on http://localhost:${port}/metrics`)
   }
-  if (mode !== 'web') {
-    await rt.scheduler.start()
-    log.info({ sources: rt.config.sources.length }, `feedloom ${mode}: scheduler started`)
+  if (polls) {
+    await polls.start()
+    log.info({ sources: rt.config.sources.length, queue: rt.coordination ? 'bullmq' : 'node-cron', concurrency: options.concurrency }, `feedloom ${mode}: polling started`)
   }
   void subscriber?.start()
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
-  log.info('shutting down')
-  server?.close()
+
+  const signal = await stop
+  log.info({ signal }, 'shutting down: no new polls, in-flight polls handed back, HTTP drained')
+  rt.stopping.abort(new Error('shutting down'))
   subscriber?.stop()
-  await rt.scheduler.stop()
-  rt.rev.stop()
-  await rt.readPool.close()
-  await rt.leases.close()
-  await rt.store.close()
+  await Promise.all([server && drain(server, DRAIN_MS), polls?.stop()])
+  await rt.close()
+  log.info('stopped')
   return 0
+}
+
+/** `/metrics` and `/healthz` of a worker, which serves nothing else. */
+function metricsHandler(metrics: Metrics): Parameters<typeof createWebServer>[0] {
+  return (req, res) => {
+    if (req.url === '/healthz') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok')
+    if (req.url !== '/metrics') return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text),
+      (error) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(errorMessage(error)),
+    )
+  }
 }
 
 async function poll(options: Options, io: CliIo, log: Logger): Promise<number> {
   // Every failure and warning is in poll's own lines; log records say it again only when LOG_LEVEL asks for them.
-  const rt = await runtime(options, options.logLevel === undefined ? log.child({}, { level: 'silent' }) : log)
+  const quiet = options.logLevel === undefined ? log.child({}, { level: 'silent' }) : log
+  const rt = await runtime(options, quiet, true)
+  const scheduler = new Scheduler(rt.config, { store: rt.store, fetcher: rt.fetcher, readPool: rt.readPool, now: () => new Date(), log: quiet, metrics: rt.metrics, commitLock: rt.commitLock, concurrency: options.concurrency })
   try {
     const sources = pickSources(rt.config, options.sources)
     const progress = io.stderr.isTTY ? new ProgressBar(io.stderr, sources.length) : undefined
-    const results = await rt.scheduler.pollAll(sources, (result) => {
+    const results = await scheduler.pollAll(sources, (result) => {
       if (progress) progress.tick(result)
       else io.stdout.write(`${formatResult(result)}\n`)
     })
@@ -237,10 +368,8 @@ async function poll(options: Options, io: CliIo, log: Logger): Promise<number> {
     if (failed.length > 1 && failed.length === results.length) io.stdout.write(`${everyPollFailed(sources, failed)}\n`)
     return failed.length ? 1 : 0
   } finally {
-    await rt.scheduler.stop()
-    await rt.readPool.close()
-    await rt.leases.close()
-    await rt.store.close()
+    await scheduler.stop()
+    await rt.close()
   }
 }
 

@@ -49,6 +49,17 @@ export interface SiteConfig {
   widget?: { frameAncestors?: string[] }
   /** Images on our pages and widgets through the signed `/img/` proxy (SPEC §8); on unless `false`. */
   imageProxy?: boolean
+  /** Per-client limit on public routes (issue 12 §7); absent = no limit. */
+  rateLimit?: RateLimitConfig
+}
+
+export interface RateLimitConfig {
+  /** Requests a client may make per minute, on average. */
+  perMinute: number
+  /** Requests a client may make at once before the average applies (default: perMinute). */
+  burst?: number
+  /** Behind one reverse proxy: the client is the last address of X-Forwarded-For, not the socket's. */
+  trustProxy?: boolean
 }
 
 export interface Disclaimer {

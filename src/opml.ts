@@ -10,6 +10,7 @@
 import * as cheerio from 'cheerio'
 import type { Element } from 'domhandler'
 import type { Config, SourceConfig } from './model.js'
+import { redactUrl } from './redact.js'
 import { AppError } from './errors.js'
 import type { OpmlDocument, OpmlOutline } from './render/opml.js'
 import type { XmlAttrs } from './render/xml.js'
@@ -50,8 +51,9 @@ function sourceAttributes(source: SourceConfig, config: Config): XmlAttrs {
 
 function sourceOutline(source: SourceConfig, config: Config): OpmlOutline {
   // A page source's URL is an HTML list page: `link`, so readers do not subscribe to a page that is no feed.
-  const where = source.page ? { type: 'link' as const, url: source.url } : { type: 'rss' as const, xmlUrl: source.url }
-  return { text: source.title, title: source.title, ...where, htmlUrl: source.homepage, category: source.categories.join(','), extra: sourceAttributes(source, config) }
+  // Credentials in a source URL are the operator's secret, never exported (issue 12 §7).
+  const where = source.page ? { type: 'link' as const, url: redactUrl(source.url) } : { type: 'rss' as const, xmlUrl: redactUrl(source.url) }
+  return { text: source.title, title: source.title, ...where, htmlUrl: source.homepage && redactUrl(source.homepage), category: source.categories.join(','), extra: sourceAttributes(source, config) }
 }
 
 /** The config's sources as an OPML document, in folders by first category (an empty folder keeps a category that is no source's first). */

@@ -23,7 +23,7 @@ export interface RefreshDeps {
   random?: () => number
   /** Shared by every poll of a process (and of the deployment, on shared stores): the dedupe-and-commit section runs one poll at a time. */
   commitLock?: Lock
-  /** Aborts the fetch (shutdown): the poll ends as an error and nothing but its state is written. */
+  /** Stops the poll's fetch (shutdown, or its job cancelled): the scheduler hands the job back. */
   signal?: AbortSignal
   /** Reader threads for the CPU-bound part of reading feeds (source/pool.ts); absent: this thread. */
   readPool?: ReadPool
@@ -93,6 +93,8 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
     return result('ok', { ...committed, httpStatus: fetched.httpStatus })
   } catch (error) {
     const message = errorMessage(error)
+    // Stopped (shutdown, or the job handed back): nothing happened to the source, so nothing is recorded.
+    if (deps.signal?.aborted) return result('error', { error: `stopped: ${message}` })
     const failures = state.consecutiveFailures + 1
     const retryAfterMs = error instanceof FetchError ? error.retryAfterMs : undefined
     const retryAt = new Date(started.getTime() + backoffDelayMs(failures, { retryAfterMs, random: deps.random }))

@@ -74,6 +74,13 @@ export const configSchema = z.strictObject({
     websubHub: httpUrl.optional(),
     widget: z.strictObject({ frameAncestors: z.array(z.string().min(1)).optional() }).optional(),
     imageProxy: z.boolean().optional(),
+    rateLimit: z
+      .strictObject({
+        perMinute: z.number().int().min(1).max(1_000_000),
+        burst: z.number().int().min(1).max(1_000_000).optional(),
+        trustProxy: z.boolean().optional(),
+      })
+      .optional(),
   }),
   disclaimer: z.strictObject({
     text: z.string().min(1, 'must not be empty: every republished item carries it'),

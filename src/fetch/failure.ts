@@ -1,4 +1,5 @@
 import { FetchError } from '../errors.js'
+import { redactUrls } from '../redact.js'
 
 /** What a message names after what happened: the URL (or file) and the source, when known. */
 export interface Where {
@@ -6,14 +7,17 @@ export interface Where {
   sourceId?: string
 }
 
-/** `fetch: <what> (<url>, source <id>)`, the one shape of every fetch/ error message. */
+/**
+ * `fetch: <what> (<url>, source <id>)`, the one shape of every fetch/ error message. It reaches
+ * logs and `/status`, so credentials in any URL it quotes are hidden.
+ */
 export function fetchError(
   what: string,
   where: Where,
   options: { cause?: unknown; httpStatus?: number; retryAfterMs?: number } = {},
 ): FetchError {
   const parts = [where.url, where.sourceId && `source ${where.sourceId}`].filter(Boolean)
-  return new FetchError(`fetch: ${what}${parts.length ? ` (${parts.join(', ')})` : ''}`, options)
+  return new FetchError(redactUrls(`fetch: ${what}${parts.length ? ` (${parts.join(', ')})` : ''}`), options)
 }
 
 /**

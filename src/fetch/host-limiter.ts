@@ -1,8 +1,23 @@
+/** At most so many requests in flight per host: this process's (HostLimiter) or the deployment's (fetch/redis-hosts). */
+export interface HostSlots {
+  /** Runs `task` once a slot for `host` is free; `signal` gives up the wait (not the task). */
+  run<T>(host: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T>
+}
+
+/**
+ * One crawl request at a time per host, each starting at least `delayMs` after the previous one
+ * to that host ended: page sources' politeness (page/polite.ts keeps the in-process one; a
+ * Fetcher built for a deployment carries the deployment-wide one).
+ */
+export interface CrawlQueue {
+  run<T>(host: string, delayMs: number, task: () => Promise<T>): Promise<T>
+}
+
 /**
  * At most `limit` tasks in flight per host; the rest wait in arrival order. One instance is
  * shared by every source a Fetcher serves, which is what makes the cap hold "across all sources".
  */
-export class HostLimiter {
+export class HostLimiter implements HostSlots {
   private readonly hosts = new Map<string, { active: number; waiting: Array<() => void> }>()
 
   constructor(private readonly limit: number) {

@@ -3,11 +3,13 @@
  * the whole exchange, a body cap counted while streaming, manually followed redirects, a per-host
  * concurrency cap, and every failure as a FetchError that says what happened in words.
  */
+import { Agent, fetch as undiciFetch } from 'undici'
 import { FetchError } from '../errors.js'
 import type { FetchResult, Validators } from '../model.js'
+import { forbiddenReason, pinnedLookup, resolveHost, systemResolver, type ResolvedAddress, type Resolver } from './address.js'
 import { fetchFile, type Answer } from './file.js'
 import { describeNetworkFailure, fetchError, type Where } from './failure.js'
-import { HostLimiter } from './host-limiter.js'
+import { HostLimiter, type CrawlQueue, type HostSlots } from './host-limiter.js'
 import {
   ACCEPT,
   ACCEPT_ENCODING,
@@ -21,10 +23,23 @@ import { ResponseHandler } from './response.js'
 
 export { backoffDelayMs, parseRetryAfter } from './backoff.js'
 export * from './policy.js'
+export type { CrawlQueue, HostSlots } from './host-limiter.js'
+export type { ResolvedAddress, Resolver } from './address.js'
 
 export interface FetcherOptions {
-  /** The transport (ofetch `createFetch({ fetch })` style); defaults to Node's global fetch (undici). */
+  /**
+   * The transport (ofetch `createFetch({ fetch })` style); defaults to undici's fetch, which
+   * also takes the per-hop `dispatcher` that connects to the addresses the SSRF check approved.
+   */
   fetch?: typeof globalThis.fetch
+  /** Resolves hostnames for the SSRF check (tests inject one); defaults to the system resolver. */
+  lookup?: Resolver
+  /** The per-host cap; defaults to this process's own (HostLimiter), Redis-backed for a deployment. */
+  hostSlots?: HostSlots
+  /** The crawl queue page sources use, when it must hold across processes (fetch/redis-hosts). */
+  crawlQueue?: CrawlQueue
+  /** Stops every fetch of this Fetcher, in flight or waiting: the process's shutdown. */
+  signal?: AbortSignal
   timeoutMs?: number
   maxBodyBytes?: number
   maxRedirects?: number
@@ -44,14 +59,18 @@ export interface FetchOptions {
   /** This call's body cap, counted while streaming like the default one (FetcherOptions.maxBodyBytes). */
   maxBodyBytes?: number
   /**
-   * The hostname for which loopback and private addresses are allowed (by default the start URL's
-   * hostname): the image proxy passes the host of the item's source's configured URL.
+   * The one hostname this fetch may reach on a loopback, private or link-local address: the
+   * source's own configured host (an operator may aggregate intranet feeds). Defaults to the
+   * requested URL's hostname, so it must be given whenever the URL came from someone else's
+   * page (article links, further list pages, images). `file:` URLs count as host "".
    */
   trustedHost?: string
 }
 
 export interface Fetcher {
   fetch(url: string, validators: Validators, opts?: FetchOptions): Promise<FetchResult>
+  /** A deployment-wide crawl queue for page sources, when this Fetcher was built with one. */
+  readonly crawlQueue?: CrawlQueue
 }
 
 /** FetcherOptions with every default filled in. */
@@ -62,31 +81,61 @@ interface Settings {
   maxRedirects: number
   userAgent: string
   now: () => Date
+  resolver: Resolver
+  stop?: AbortSignal
 }
 
 /** One Fetcher per process: its per-host cap counts the requests of every source it serves. */
 export function createFetcher(options: FetcherOptions = {}): Fetcher {
   const settings: Settings = {
-    transport: options.fetch ?? globalThis.fetch,
+    transport: options.fetch ?? (undiciFetch as unknown as typeof globalThis.fetch),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxRedirects: options.maxRedirects ?? MAX_REDIRECTS,
     userAgent: options.userAgent ?? USER_AGENT,
     now: options.now ?? (() => new Date()),
+    resolver: options.lookup ?? systemResolver,
+    stop: options.signal,
   }
-  const limiter = new HostLimiter(options.perHostConcurrency ?? PER_HOST_CONCURRENCY)
+  const limiter = options.hostSlots ?? new HostLimiter(options.perHostConcurrency ?? PER_HOST_CONCURRENCY)
 
   return {
+    crawlQueue: options.crawlQueue,
     async fetch(url, validators, opts = {}) {
       const started = performance.now()
       const target = parseSourceUrl(url, opts.sourceId)
-      const answer =
-        target.protocol === 'file:'
-          ? await fetchFile(target, validators, opts.maxBodyBytes ?? settings.maxBodyBytes, opts.sourceId)
-          : await fetchHttp(target, validators, opts, settings, limiter)
+      let answer: Answer
+      if (target.protocol === 'file:') {
+        // A local file is the operator's own source, never a link someone else's page gave us.
+        if ((opts.trustedHost ?? '') !== '') throw fetchError(`${target.href} refused: a local file, and the source is on ${opts.trustedHost}`, { sourceId: opts.sourceId })
+        answer = await fetchFile(target, validators, opts.maxBodyBytes ?? settings.maxBodyBytes, opts.sourceId)
+      } else answer = await fetchHttp(target, validators, opts, settings, limiter)
       return { ...answer, url, elapsedMs: Math.round(performance.now() - started) }
     },
   }
+}
+
+/**
+ * Where a hop may connect: nowhere (a FetchError naming the reason) when its host resolves to an
+ * address of RANGES and is not the trusted host; otherwise the addresses to pin the connection
+ * to, or undefined for the trusted host (resolved by the transport as usual).
+ */
+async function approvedAddresses(url: URL, trustedHost: string, redirected: boolean, settings: Settings, where: Where): Promise<ResolvedAddress[] | undefined> {
+  if (url.hostname === trustedHost) return undefined
+  let addresses: ResolvedAddress[]
+  try {
+    addresses = await resolveHost(url.hostname, settings.resolver)
+  } catch (error) {
+    throw fetchError(describeNetworkFailure(error, url.hostname), where, { cause: error })
+  }
+  if (addresses.length === 0) throw fetchError(`cannot resolve host ${url.hostname}`, where)
+  for (const { address } of addresses) {
+    const reason = forbiddenReason(address)
+    if (!reason) continue
+    const shown = address === url.hostname.replace(/^\[|\]$/g, '') ? '' : ` ${address}`
+    throw fetchError(`${redirected ? 'redirect to ' : ''}${url.href} refused: ${reason}${shown}`, { sourceId: where.sourceId })
+  }
+  return addresses
 }
 
 function parseSourceUrl(url: string, sourceId: string | undefined): URL {
@@ -110,7 +159,7 @@ async function fetchHttp(
   validators: Validators,
   opts: FetchOptions,
   settings: Settings,
-  limiter: HostLimiter,
+  limiter: HostSlots,
 ): Promise<Answer> {
   const headers: Record<string, string> = {
     accept: ACCEPT,
@@ -125,23 +174,25 @@ async function fetchHttp(
   // The clock starts when the first request may go out, not while queued behind other
   // sources of the same host: a busy host must not turn waiting into timeouts.
   let timeout: AbortSignal | undefined
-  const caller = follow(opts.signal)
+  const caller = follow([opts.signal, settings.stop])
   const exchangeSignal = () => {
     timeout ??= AbortSignal.timeout(settings.timeoutMs)
     return AbortSignal.any([caller.signal, timeout])
   }
 
+  const trustedHost = opts.trustedHost ?? start.hostname
   try {
     let current = start
     const visited = new Set([current.href])
     for (let redirects = 0; ; redirects++) {
       const where: Where = { url: current.href, sourceId: opts.sourceId }
+      const pinned = await approvedAddresses(current, trustedHost, redirects > 0, settings, where)
       let hop: Hop
       try {
-        hop = await limiter.run(current.host, () => exchange(current, validators, headers, exchangeSignal(), where, settings, opts.maxBodyBytes ?? settings.maxBodyBytes), opts.signal)
+        hop = await limiter.run(current.host, () => exchange(current, validators, headers, exchangeSignal(), where, settings, pinned, opts.maxBodyBytes ?? settings.maxBodyBytes), caller.signal)
       } catch (error) {
         if (error instanceof FetchError) throw error
-        if (opts.signal?.aborted) throw fetchError('aborted', where, { cause: error })
+        if (caller.signal.aborted) throw fetchError('aborted', where, { cause: error })
         if (timeout?.aborted) throw fetchError(`timed out after ${formatDuration(settings.timeoutMs)}`, where, { cause: error })
         throw fetchError(describeNetworkFailure(error, current.hostname), where, { cause: error })
       }
@@ -163,20 +214,26 @@ async function fetchHttp(
 }
 
 /**
- * A per-fetch signal that aborts when `signal` does. On Node 20, AbortSignal.any() keeps every
- * signal it ever made reachable from a long-lived input (nodejs/node#55351), and the caller's
- * signal is typically the process's shutdown signal: it would grow by one entry per request.
- * A listener we remove when the fetch ends leaves nothing behind.
+ * A per-fetch signal that aborts when any of `signals` does (the poll's, the process's). On
+ * Node 20, AbortSignal.any() keeps every signal it ever made reachable from a long-lived input
+ * (nodejs/node#55351), and these are long-lived: each would grow by one entry per request.
+ * Listeners we remove when the fetch ends leave nothing behind.
  */
-function follow(signal: AbortSignal | undefined): { signal: AbortSignal; stop(): void } {
+function follow(signals: Array<AbortSignal | undefined>): { signal: AbortSignal; stop(): void } {
   const local = new AbortController()
-  const abort = () => local.abort(signal?.reason)
-  if (signal?.aborted) abort()
-  else signal?.addEventListener('abort', abort, { once: true })
-  return { signal: local.signal, stop: () => signal?.removeEventListener('abort', abort) }
+  const given = signals.filter((s): s is AbortSignal => s !== undefined)
+  const abort = (event?: Event) => local.abort((event?.target as AbortSignal | undefined)?.reason)
+  const aborted = given.find((s) => s.aborted)
+  if (aborted) local.abort(aborted.reason)
+  else for (const s of given) s.addEventListener('abort', abort, { once: true })
+  return { signal: local.signal, stop: () => given.forEach((s) => s.removeEventListener('abort', abort)) }
 }
 
-/** One request and, unless it is a redirect, its whole answer: all of it inside one per-host slot. */
+/**
+ * One request and, unless it is a redirect, its whole answer: all of it inside one per-host slot.
+ * With `pinned` addresses the connection goes to them and nowhere else, through an agent of its
+ * own (closed with the exchange), so a second DNS answer cannot differ from the one checked.
+ */
 async function exchange(
   url: URL,
   validators: Validators,
@@ -184,38 +241,41 @@ async function exchange(
   signal: AbortSignal,
   where: Where,
   settings: Settings,
+  pinned: ResolvedAddress[] | undefined,
   maxBodyBytes: number,
 ): Promise<Hop> {
-  const response = new ResponseHandler(
-    await settings.transport(url, { headers, redirect: 'manual', signal }),
-    url,
-    where,
-  )
-  const to = response.redirectTarget()
-  if (to) {
-    await response.discard()
-    return { kind: 'redirect', to }
-  }
-  const common = { finalUrl: url.href, httpStatus: response.status }
-  if (!response.isModified()) {
-    await response.discard()
-    // RFC 9111 §4.3.4: a 304 updates what it repeats. Last-Modified need not be repeated and
-    // many servers drop the ETag too (RFC 9110 §15.4.5 asks for it), so what it omits is still ours.
-    return { ...common, kind: 'not-modified', validators: { ...validators, ...response.validators() } }
-  }
-  if (!response.isSuccess()) {
-    await response.discard()
-    throw response.statusError(settings.now())
-  }
-  const body = await response.readBody(maxBodyBytes)
-  // miniflux's "empty response body": said here, it is clearer than a parser's "no root element".
-  if (body.byteLength === 0) throw fetchError(`HTTP ${response.status} with an empty body`, where, { httpStatus: response.status })
-  return {
-    ...common,
-    kind: 'ok',
-    body,
-    contentType: response.contentType(),
-    validators: response.validators(),
+  const dispatcher = pinned && new Agent({ connect: { lookup: pinnedLookup(pinned) } })
+  try {
+    const init = { headers, redirect: 'manual', signal, ...(dispatcher && { dispatcher }) } as RequestInit
+    const response = new ResponseHandler(await settings.transport(url, init), url, where)
+    const to = response.redirectTarget()
+    if (to) {
+      await response.discard()
+      return { kind: 'redirect', to }
+    }
+    const common = { finalUrl: url.href, httpStatus: response.status }
+    if (!response.isModified()) {
+      await response.discard()
+      // RFC 9111 §4.3.4: a 304 updates what it repeats. Last-Modified need not be repeated and
+      // many servers drop the ETag too (RFC 9110 §15.4.5 asks for it), so what it omits is still ours.
+      return { ...common, kind: 'not-modified', validators: { ...validators, ...response.validators() } }
+    }
+    if (!response.isSuccess()) {
+      await response.discard()
+      throw response.statusError(settings.now())
+    }
+    const body = await response.readBody(maxBodyBytes)
+    // miniflux's "empty response body": said here, it is clearer than a parser's "no root element".
+    if (body.byteLength === 0) throw fetchError(`HTTP ${response.status} with an empty body`, where, { httpStatus: response.status })
+    return {
+      ...common,
+      kind: 'ok',
+      body,
+      contentType: response.contentType(),
+      validators: response.validators(),
+    }
+  } finally {
+    void dispatcher?.destroy().catch(() => undefined)
   }
 }
 

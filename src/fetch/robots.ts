@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module'
 import { FetchError } from '../errors.js'
 import type { Validators } from '../model.js'
-import type { Fetcher } from './index.js'
+import type { Fetcher, FetchOptions } from './index.js'
 import { USER_AGENT } from './policy.js'
 
 /** What we use of robots-parser's parsed file. */
@@ -67,11 +67,14 @@ export class RobotsTxt {
     this.now = options.now ?? (() => new Date())
   }
 
-  /** May we fetch `url`? `file://` URLs have no robots.txt and are always allowed. */
-  async check(url: string, sourceId?: string): Promise<RobotsVerdict> {
+  /**
+   * May we fetch `url`? `file://` URLs have no robots.txt and are always allowed. `trustedHost`
+   * as in FetchOptions: robots.txt of a host a page linked to is fetched under the same SSRF rules.
+   */
+  async check(url: string, sourceId?: string, trustedHost?: string): Promise<RobotsVerdict> {
     const target = new URL(url)
     if (target.protocol !== 'http:' && target.protocol !== 'https:') return { allowed: true }
-    const rules = await this.rulesFor(target.origin, sourceId)
+    const rules = await this.rulesFor(target.origin, { sourceId, trustedHost })
     if (!rules.robot) return { allowed: false, reason: `robots.txt of ${target.host} is unreachable (${rules.unreachable}), so nothing may be fetched (RFC 9309 §2.3.1.4)` }
     const delay = rules.robot.getCrawlDelay(ROBOTS_AGENT)
     const crawlDelayMs = delay !== undefined && Number.isFinite(delay) && delay > 0 ? Math.min(delay * 1000, MAX_CRAWL_DELAY_MS) : undefined
@@ -85,28 +88,28 @@ export class RobotsTxt {
     }
   }
 
-  private rulesFor(origin: string, sourceId: string | undefined): Promise<Rules> {
+  private rulesFor(origin: string, opts: FetchOptions): Promise<Rules> {
     const cached = this.rules.get(origin)
     const nowMs = this.now().getTime()
     if (cached) {
       return cached.then((rules) => {
         if (rules.expires > nowMs) return rules
-        if (this.rules.get(origin) !== cached) return this.rulesFor(origin, sourceId)
-        const next = this.load(origin, rules, sourceId)
+        if (this.rules.get(origin) !== cached) return this.rulesFor(origin, opts)
+        const next = this.load(origin, rules, opts)
         this.rules.set(origin, next)
         return next
       })
     }
-    const next = this.load(origin, undefined, sourceId)
+    const next = this.load(origin, undefined, opts)
     this.rules.set(origin, next)
     return next
   }
 
-  private async load(origin: string, previous: Rules | undefined, sourceId: string | undefined): Promise<Rules> {
+  private async load(origin: string, previous: Rules | undefined, opts: FetchOptions): Promise<Rules> {
     const url = `${origin}/robots.txt`
     const nowMs = this.now().getTime()
     try {
-      const fetched = await this.fetcher.fetch(url, previous?.body !== undefined ? previous.validators : {}, { sourceId })
+      const fetched = await this.fetcher.fetch(url, previous?.body !== undefined ? previous.validators : {}, opts)
       if (fetched.kind === 'not-modified' && previous?.body !== undefined) {
         return { ...previous, expires: nowMs + ROBOTS_CACHE_MS, validators: fetched.validators }
       }

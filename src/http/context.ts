@@ -3,13 +3,24 @@ import type { Config } from '../model.js'
 import type { Store } from '../store/index.js'
 import type { Metrics } from '../metrics.js'
 import type { Logger } from '../log.js'
+import { AppError } from '../errors.js'
 import { chooseEncoding, codedEtag, isNotModified, RETAINED_304_HEADERS } from './conditional.js'
 import { Rendered, RenderCache } from './cache.js'
-import type { RevWatcher } from './rev.js'
+import { STORE_ANSWER_MS, withDeadline, type RevWatcher, type StoreDown } from './rev.js'
 import { ListCache, type ListReader } from '../query/index.js'
 import { createFetcher, type Fetcher } from '../fetch/index.js'
 import { ImageProxy } from './img.js'
 import { Pages } from './pages.js'
+
+/** What a 503 asks clients to wait: about two probes of the store (REV_POLL_MS). */
+export const STORE_RETRY_AFTER_S = 5
+
+/** The store does not answer: a 503 with Retry-After at once, rather than a 500 after the store's own timeout. */
+export class StoreUnavailable extends AppError {
+  constructor(down: StoreDown) {
+    super(`store: unavailable since ${new Date(down.since).toISOString()} (${down.reason}); try again in ${STORE_RETRY_AFTER_S} s`, { status: 503 })
+  }
+}
 
 export interface AppDeps {
   config: Config
@@ -41,22 +52,25 @@ export interface HttpContext extends Required<Omit<AppDeps, 'imageSecret'>> {
 }
 
 export function createContext(deps: AppDeps): HttpContext {
-  const cache = new RenderCache()
+  const { rev, metrics } = deps
+  const cache = new RenderCache(undefined, (bytes) => metrics.renderCacheBytes.set(bytes))
   const pending = new Map<string, Promise<Rendered>>()
-  const { rev } = deps
   const now = deps.now ?? (() => new Date())
   const fetcher = deps.fetcher ?? createFetcher()
+  const store = guardedStore(deps.store, rev)
   return {
     ...deps,
+    store,
     now,
     fetcher,
     pages: new Pages(deps.config),
-    images: new ImageProxy({ config: deps.config, store: deps.store, fetcher, now, secret: deps.imageSecret }),
+    images: new ImageProxy({ config: deps.config, store, fetcher, now, secret: deps.imageSecret }),
     base: deps.config.site.url.replace(/\/+$/, ''),
-    lists: new ListCache(deps.store),
+    lists: new ListCache(store),
     async cached(key, render) {
       const full = `${key}|${rev.current}`
       const hit = cache.get(full)
+      metrics.renderCache.inc({ result: hit ? 'hit' : 'miss' })
       if (hit) return hit
       let job = pending.get(full)
       if (!job) {
@@ -67,9 +81,49 @@ export function createContext(deps: AppDeps): HttpContext {
       return job
     },
     peek(key) {
-      return cache.get(`${key}|${rev.current}`)
+      const hit = cache.get(`${key}|${rev.current}`)
+      // A miss here goes on to Express, whose `cached()` counts it.
+      if (hit) metrics.renderCache.inc({ result: 'hit' })
+      return hit
     },
   }
+}
+
+/** Store methods the web layer never waits on: they answer without asking the store. */
+const UNGUARDED = new Set<PropertyKey>(['close', 'constructor'])
+
+/**
+ * The store as request handlers see it (issue 12 §3): while the RevWatcher says it is down,
+ * every read fails at once with StoreUnavailable; otherwise each read gets STORE_ANSWER_MS, and
+ * one that fails or runs late marks the store down — which also releases every other request
+ * still waiting on it. Cached renderings never get here, so they keep being served.
+ */
+function guardedStore(store: Store, rev: RevWatcher): Store {
+  return new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target)
+      if (typeof value !== 'function' || UNGUARDED.has(property)) return value
+      return async (...args: unknown[]) => {
+        if (rev.down) throw new StoreUnavailable(rev.down)
+        let unsubscribe = () => undefined as void
+        const released = new Promise<never>((_, reject) => {
+          unsubscribe = rev.onDown((down) => reject(new StoreUnavailable(down)))
+        })
+        try {
+          const call = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
+          const out = await Promise.race([withDeadline(call, STORE_ANSWER_MS, `for ${String(property)}`), released])
+          rev.answered()
+          return out
+        } catch (error) {
+          if (error instanceof StoreUnavailable) throw error
+          rev.failed(error)
+          throw new StoreUnavailable(rev.down ?? { since: Date.now(), reason: String(error) })
+        } finally {
+          unsubscribe()
+        }
+      }
+    },
+  })
 }
 
 /** Headers a 304 keeps besides RETAINED_304_HEADERS: security and CORS apply to it too. */

@@ -1,4 +1,5 @@
 import type { Config, SourceState } from '../model.js'
+import { redactUrl } from '../redact.js'
 
 export type Health = 'failing' | 'pending' | 'ok'
 
@@ -33,7 +34,7 @@ export function statusRows(config: Config, states: ReadonlyMap<string, SourceSta
       return {
         id: source.id,
         title: source.title,
-        url: source.url,
+        url: redactUrl(source.url),
         categories: source.categories,
         health,
         lastOutcome: state?.lastOutcome,

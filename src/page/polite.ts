@@ -3,7 +3,7 @@
  * request at a time per host, a pause between two of them, and robots.txt honoured (issue 6).
  * A portal is one small server; a poll that opens twenty article pages at once looks like an attack.
  */
-import type { Fetcher } from '../fetch/index.js'
+import type { CrawlQueue, Fetcher } from '../fetch/index.js'
 import { RobotsDisallowedError, RobotsTxt } from '../fetch/robots.js'
 import type { FetchResult, SourceConfig, Validators } from '../model.js'
 
@@ -21,12 +21,14 @@ export interface PoliteFetch {
   ignoreRobots?: boolean
   /** The source's own pause between requests (`crawlDelay`), in milliseconds. */
   delayMs?: number
+  /** The source's configured host: the only one links on its pages may reach on a private address (FetchOptions.trustedHost). */
+  trustedHost?: string
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Per-host serial queue: each request starts no sooner than `delay` after the previous one to that host ended. */
-class HostQueue {
+class HostQueue implements CrawlQueue {
   private readonly tails = new Map<string, Promise<unknown>>()
   private readonly lastEnded = new Map<string, number>()
 
@@ -56,13 +58,14 @@ class HostQueue {
 
 export class PoliteFetcher {
   readonly robots: RobotsTxt
-  private readonly queue: HostQueue
+  private readonly queue: CrawlQueue
 
   constructor(
     private readonly fetcher: Fetcher,
     options: PoliteOptions = {},
   ) {
-    this.queue = new HostQueue(options.now ?? Date.now, options.sleep ?? realSleep)
+    // A Fetcher built for a deployment brings the queue its workers share (fetch/redis-hosts).
+    this.queue = fetcher.crawlQueue ?? new HostQueue(options.now ?? Date.now, options.sleep ?? realSleep)
     // robots.txt itself waits its turn like any other request to the host.
     this.robots = new RobotsTxt({ fetch: (url, validators, opts) => this.queued(url, DEFAULT_CRAWL_DELAY_MS, () => fetcher.fetch(url, validators, opts)) }, { now: () => new Date((options.now ?? Date.now)()) })
   }
@@ -74,12 +77,12 @@ export class PoliteFetcher {
   async fetch(url: string, opts: PoliteFetch = {}, validators: Validators = {}): Promise<FetchResult> {
     let delayMs = opts.delayMs ?? DEFAULT_CRAWL_DELAY_MS
     if (!opts.ignoreRobots) {
-      const verdict = await this.robots.check(url, opts.sourceId)
+      const verdict = await this.robots.check(url, opts.sourceId, opts.trustedHost)
       if (!verdict.allowed) throw new RobotsDisallowedError(verdict, url, opts.sourceId)
       delayMs = Math.max(delayMs, verdict.crawlDelayMs ?? 0)
     }
     // Later list pages and article pages pass none: nothing stored says what they held before.
-    return this.queued(url, delayMs, () => this.fetcher.fetch(url, validators, { sourceId: opts.sourceId }))
+    return this.queued(url, delayMs, () => this.fetcher.fetch(url, validators, { sourceId: opts.sourceId, trustedHost: opts.trustedHost }))
   }
 
   private queued<T>(url: string, delayMs: number, task: () => Promise<T>): Promise<T> {
@@ -99,9 +102,10 @@ export function politeFetcher(fetcher: Fetcher): PoliteFetcher {
 }
 
 /** The politeness settings a source asks for. */
-export function politeFetchOptions(source: Pick<SourceConfig, 'id' | 'ignoreRobots' | 'crawlDelay'>): PoliteFetch {
+export function politeFetchOptions(source: Pick<SourceConfig, 'id' | 'url' | 'ignoreRobots' | 'crawlDelay'>): PoliteFetch {
   return {
     sourceId: source.id,
+    trustedHost: new URL(source.url).hostname,
     ignoreRobots: source.ignoreRobots === true,
     ...(source.crawlDelay !== undefined && { delayMs: source.crawlDelay * 1000 }),
   }

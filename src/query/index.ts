@@ -1,3 +1,4 @@
+import { redactUrl } from '../redact.js'
 import type { AlsoReported, Cluster, Config, Entry, PublishedItem, SourceConfig, SourceRef } from '../model.js'
 import { HttpError } from '../errors.js'
 import type { ItemRef, Store } from '../store/index.js'
@@ -76,7 +77,7 @@ function single(params: Record<string, unknown>, name: string): string | undefin
  * it is never published; its feed on this site (`/feeds/all.rss?source=ID`) stands in for it.
  */
 export function sourceRef(source: SourceConfig, siteUrl: string): SourceRef {
-  const url = /^file:/i.test(source.url) ? `${siteUrl.replace(/\/+$/, '')}/feeds/all.rss?source=${encodeURIComponent(source.id)}` : source.url
+  const url = /^file:/i.test(source.url) ? `${siteUrl.replace(/\/+$/, '')}/feeds/all.rss?source=${encodeURIComponent(source.id)}` : redactUrl(source.url)
   return { id: source.id, title: source.title, url, homepage: source.homepage }
 }
 

@@ -1,45 +1,54 @@
 import cron, { type ScheduledTask } from 'node-cron'
 import type { Config, SourceConfig } from '../model.js'
-import { errorMessage } from '../errors.js'
-import { Mutex, nested, type Lock } from '../store/lock.js'
-import { holderId, LeaseLock, POLL_LEASE_MS, withLease, type Leases } from './lease.js'
-import { refreshSource, type RefreshDeps, type RefreshResult } from '../refresh.js'
+import { errorMessage, StoreError } from '../errors.js'
+import type { RefreshResult } from '../refresh.js'
+import { isBackingOff, runPoll, StoreBackoff, type PollDeps, type PollRun } from './poll.js'
+
+export { QueuePoller, type QueueSettings } from './queue.js'
 
 /**
- * Sources polled at the same time by one process (issue 9 §4): enough that a round is bound by
- * the network, not by a few slow sources — with 5 % of 2,000 sources taking 2 s, six at a time
+ * Sources polled at the same time by one process (node-cron) or one worker (BullMQ's
+ * concurrency), `--concurrency` / FEEDLOOM_CONCURRENCY (issue 9 §4): enough that a round is bound
+ * by the network, not by a few slow sources — with 5 % of 2,000 sources taking 2 s, six at a time
  * idled most of the round. The CPU work runs in reader threads and the fetcher still caps
  * requests per host, so more in flight costs only memory (a body and its entries each).
  */
 export const POLL_CONCURRENCY = 64
 
-export interface SchedulerDeps extends Omit<RefreshDeps, 'nextRun' | 'commitLock'> {
+/** What runs the polls of a process: node-cron alone (Scheduler) or BullMQ across workers (QueuePoller). */
+export interface Poller {
+  start(): Promise<void>
+  /** Stops scheduling, stops the polls in flight (a job goes back to its queue) and resolves when none runs. */
+  stop(): Promise<void>
+  /** Polls one source now (a WebSub push, `feedloom poll`); a poll already running for it is joined. */
+  poll(source: SourceConfig): Promise<RefreshResult | undefined>
+}
+
+export interface SchedulerDeps extends Omit<PollDeps, 'nextRun'> {
   /** Called after every poll, e.g. to tell the web layer that the store changed. */
   onResult?: (result: RefreshResult) => void
-  /** Leases shared with other workers (Redis/PostgreSQL stores); absent = this process is alone. */
-  leases?: Leases
+  concurrency?: number
 }
 
 /**
- * One node-cron task per source, in the source's own zone, never overlapping itself. A tick is
- * skipped while the source is backing off after errors (its state's `nextPoll` is later), so a
- * failing source is retried on the backoff's terms but never given up for good.
+ * One process alone (`feedloom start` on SQLite, `feedloom poll`): one node-cron task per source,
+ * in the source's own zone, never overlapping itself. A tick is skipped while the source backs off
+ * after errors (its state's `nextPoll` is later), and while the store itself is unreachable.
  */
-export class Scheduler {
+export class Scheduler implements Poller {
   private readonly tasks = new Map<string, ScheduledTask>()
-  private readonly running = new Map<string, Promise<RefreshResult>>()
+  private readonly running = new Map<string, Promise<RefreshResult | undefined>>()
+  private readonly stopping = new AbortController()
+  private readonly storeBackoff = new StoreBackoff()
+  private readonly concurrency: number
   private active = 0
   private readonly waiting: Array<() => void> = []
-  private stopped = false
-  private readonly commitLock: Lock
-  private readonly holder = holderId()
 
   constructor(
     private readonly config: Config,
     private readonly deps: SchedulerDeps,
   ) {
-    // One commit at a time in this process, and across workers when they share leases.
-    this.commitLock = deps.leases ? nested(new Mutex(), new LeaseLock(deps.leases, this.holder)) : new Mutex()
+    this.concurrency = deps.concurrency ?? POLL_CONCURRENCY
     for (const source of config.sources) {
       const task = cron.createTask(source.schedule, () => this.tick(source), {
         name: `poll:${source.id}`,
@@ -67,56 +76,57 @@ export class Scheduler {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true
     for (const task of this.tasks.values()) await task.destroy()
+    this.stopping.abort(new Error('scheduler: shutting down'))
+    for (const release of this.waiting.splice(0)) release()
     await Promise.allSettled(this.running.values())
   }
 
-  /** Polls the given sources once (all by default), at most POLL_CONCURRENCY at a time. */
+  /** Polls the given sources once (all by default), at most `concurrency` at a time. */
   async pollAll(sources: SourceConfig[] = this.config.sources, onDone?: (result: RefreshResult) => void): Promise<RefreshResult[]> {
-    return Promise.all(
+    const results = await Promise.all(
       sources.map(async (source) => {
         const result = await this.poll(source)
-        onDone?.(result)
+        if (result) onDone?.(result)
         return result
       }),
     )
+    return results.filter((r): r is RefreshResult => r !== undefined)
   }
 
-  /** One poll of one source; a poll already running for it is joined, not repeated. */
-  poll(source: SourceConfig): Promise<RefreshResult> {
+  poll(source: SourceConfig): Promise<RefreshResult | undefined> {
     const current = this.running.get(source.id)
     if (current) return current
-    const job = this.limited(() => refreshSource(source, { ...this.deps, commitLock: this.commitLock, nextRun: (s) => this.nextRun(s) })).then((result) => {
-      this.deps.onResult?.(result)
-      return result
-    })
+    const job = this.limited(() => runPoll(source, { ...this.deps, nextRun: (s) => this.nextRun(s) }, this.stopping.signal)).then((run) => this.settle(source, run))
     this.running.set(source.id, job)
     return job.finally(() => this.running.delete(source.id))
   }
 
-  /**
-   * A scheduled poll: skipped while the source backs off, and — with shared leases — when another
-   * worker is polling it right now (a dead worker's lease expires and the source is taken over).
-   */
+  private settle(source: SourceConfig, run: PollRun | undefined): RefreshResult | undefined {
+    if (!run || run.kind === 'handed-back') return undefined
+    if (run.kind === 'infrastructure' && run.error instanceof StoreError) {
+      const delay = this.storeBackoff.failed(Date.now())
+      this.deps.log.warn({ source: source.id, retry_in_ms: delay }, `scheduler: the store failed under a poll, waiting before the next: ${run.error.message}`)
+    } else if (run.kind === 'done') this.storeBackoff.succeeded()
+    this.deps.onResult?.(run.result)
+    return run.result
+  }
+
   private async tick(source: SourceConfig): Promise<void> {
-    if (this.stopped) return
+    if (this.stopping.signal.aborted || Date.now() < this.storeBackoff.until) return
     try {
-      const state = await this.deps.store.getState(source.id)
-      if (state?.nextPoll && state.lastOutcome === 'error' && Date.parse(state.nextPoll) > this.deps.now().getTime()) return
-      if (!this.deps.leases) {
-        await this.poll(source)
-        return
-      }
-      const leased = await withLease(this.deps.leases, `poll:${source.id}`, this.holder, POLL_LEASE_MS, () => this.poll(source))
-      if (!leased.ran) this.deps.log.debug({ source: source.id }, 'scheduler: another worker is polling this source')
+      if (isBackingOff(await this.deps.store.getState(source.id), this.deps.now())) return
+      await this.poll(source)
     } catch (error) {
+      if (error instanceof StoreError) this.storeBackoff.failed(Date.now())
       this.deps.log.error({ source: source.id }, `scheduler: ${errorMessage(error)}`)
     }
   }
 
-  private async limited<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= POLL_CONCURRENCY) await new Promise<void>((resolve) => this.waiting.push(resolve))
+  /** Runs `fn` once fewer than `concurrency` polls run; after stop(), never. */
+  private async limited<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    if (this.stopping.signal.aborted) return undefined
     this.active++
     try {
       return await fn()
@@ -127,7 +137,7 @@ export class Scheduler {
   }
 }
 
-function cronLogger(deps: SchedulerDeps) {
+function cronLogger(deps: Pick<SchedulerDeps, 'log'>) {
   return {
     info: (m: string) => deps.log.debug(m),
     warn: (m: string) => deps.log.warn(m),

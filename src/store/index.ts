@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type Keyv from 'keyv'
 import type { Cluster, Entry, ItemRef, NearRecord, SourceState } from '../model.js'
 import { StoreError, errorMessage } from '../errors.js'
+import { redactUrl } from '../redact.js'
 import type { Backend, Batch, Change, NearCandidates } from './backend.js'
 import { encodeValue } from './codec.js'
 import { migrate } from './migrate.js'
@@ -259,7 +260,7 @@ export function describeLocation(location: StoreLocation): string {
     case 'sqlite':
       return `sqlite://${location.path}`
     default:
-      return location.url.replace(/\/\/[^@/]*@/, '//***@')
+      return redactUrl(location.url)
   }
 }
 

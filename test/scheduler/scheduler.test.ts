@@ -3,7 +3,7 @@ import { resolveConfig } from '../../src/config/index.js'
 import { openStore, type Store } from '../../src/store/index.js'
 import { createFetcher } from '../../src/fetch/index.js'
 import { Scheduler } from '../../src/scheduler/index.js'
-import { LocalLeases, RedisLeases, type Leases } from '../../src/scheduler/lease.js'
+import { Mutex } from '../../src/store/lock.js'
 import { silentLogger } from '../../src/log.js'
 import type { RefreshResult } from '../../src/refresh.js'
 import { listen } from '../helpers/servers.js'
@@ -25,8 +25,8 @@ afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!()
 })
 
-function scheduler(config: ReturnType<typeof configFor>, store: Store, leases?: Leases, onResult?: (r: RefreshResult) => void) {
-  const s = new Scheduler(config, { store, fetcher: createFetcher(), now: () => new Date(), log: silentLogger, leases, onResult })
+function scheduler(config: ReturnType<typeof configFor>, store: Store, onResult?: (r: RefreshResult) => void) {
+  const s = new Scheduler(config, { store, fetcher: createFetcher(), now: () => new Date(), log: silentLogger, commitLock: new Mutex(), onResult })
   cleanup.push(() => s.stop())
   return s
 }
@@ -44,7 +44,7 @@ describe('Scheduler', () => {
     cleanup.push(host.close)
     const store = await openStore('memory://')
     const results: RefreshResult[] = []
-    await scheduler(configFor(`${host.url}/feed.xml`), store, undefined, (r) => results.push(r)).start()
+    await scheduler(configFor(`${host.url}/feed.xml`), store, (r) => results.push(r)).start()
     await until(() => results.length === 1, 'the first poll')
     expect(hits).toBe(1)
     expect(results[0]).toMatchObject({ sourceId: 'ak', outcome: 'ok', newItems: 1 })
@@ -62,38 +62,5 @@ describe('Scheduler', () => {
     await scheduler(configFor(`${host.url}/feed.xml`), store).start()
     await new Promise((r) => setTimeout(r, 100))
     expect(hits).toBe(0)
-  })
-
-  const redis = process.env.REDIS_URL
-  it.skipIf(!redis)('two workers sharing Redis leases poll a source once (skipped without REDIS_URL)', async () => {
-    let hits = 0
-    let open!: () => void
-    const gate = new Promise<void>((r) => (open = r))
-    const host = await listen(async (_req, res) => {
-      hits++
-      await gate // hold the first worker's fetch while the second one tries
-      res.writeHead(200, { 'Content-Type': 'application/rss+xml' }).end(RSS)
-    })
-    cleanup.push(host.close)
-    const config = configFor(`${host.url}/feed-${process.pid}-${Date.now()}.xml`)
-    config.sources[0].id = `ak-${process.pid}-${Date.now()}`
-    const store = await openStore('memory://')
-    const leasesA = await RedisLeases.connect(redis!)
-    const leasesB = await RedisLeases.connect(redis!)
-    cleanup.push(() => leasesA.close(), () => leasesB.close())
-    const done: RefreshResult[] = []
-    await scheduler(config, store, leasesA, (r) => done.push(r)).start()
-    await until(() => hits === 1, 'worker A to fetch')
-    await scheduler(config, store, leasesB, (r) => done.push(r)).start()
-    await new Promise((r) => setTimeout(r, 100))
-    open()
-    await until(() => done.length === 1, 'worker A to finish')
-    expect(hits).toBe(1)
-  })
-
-  it('local leases keep one process from polling a source twice at once', async () => {
-    const leases = new LocalLeases()
-    expect(await leases.acquire('poll:x', 'a', 1000)).toBe(true)
-    expect(await leases.acquire('poll:x', 'b', 1000)).toBe(false)
   })
 })
