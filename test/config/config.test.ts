@@ -55,7 +55,7 @@ describe('resolveConfig', () => {
     ['missing disclaimer', mutate((c) => ((c as { disclaimer?: unknown }).disclaimer = undefined)), 'disclaimer: required'],
     ['a misspelt field', mutate((c) => ((c.sources[0] as Record<string, unknown>).shedule = '* * * * *')), 'sources[0].shedule: unknown field (did you mean "schedule"?)'],
     ['a misspelt default', mutate((c) => ((c as Record<string, unknown>).defaults = { timezon: 'Asia/Shanghai' })), 'defaults.timezon: unknown field (did you mean "timezone"?)'],
-    ['a field nothing is near', mutate((c) => ((c.site as Record<string, unknown>).colour = 'red')), 'site.colour: unknown field (known: title, url, language, description, websubHub, widget, imageProxy)'],
+    ['a field nothing is near', mutate((c) => ((c.site as Record<string, unknown>).colour = 'red')), 'site.colour: unknown field (known: title, url, language, description, websubHub, widget, imageProxy, rateLimit)'],
     ['bad site url', mutate((c) => (c.site.url = 'news.example.org')), 'site.url: "news.example.org" is not an absolute http(s):// URL'],
   ])('%s is reported with its path and the value it found', (_name, input, expected) => {
     const issues = issuesOf(input)
