@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import type { RequestListener, Server } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { parseArgs } from 'node:util'
@@ -15,16 +15,9 @@ import { POLL_CONCURRENCY, QueuePoller, Scheduler, type Poller } from './schedul
 import { TAKEOVER_MS } from './scheduler/queue.js'
 import { connectRedis } from './scheduler/redis.js'
 import { Mutex, nested, RedisLock, type Lock } from './store/lock.js'
-import { createHandler, createWebServer, drain } from './http/app.js'
-import { feedTopics } from './http/feeds.js'
 import { RevWatcher } from './http/rev.js'
-import { websubRoutes } from './http/websub.js'
-import { discoverHub, fetchTransport, HubPublisher, isPublicUrl, Subscriber } from './websub/index.js'
 import type { Fetcher } from './fetch/index.js'
 import type { RefreshResult } from './refresh.js'
-import { previewSource, suggestSource } from './preview.js'
-import { renderOpml } from './render/opml.js'
-import { configToOpml, opmlToConfig } from './opml.js'
 import { ReadPool } from './source/index.js'
 import { statusSummary } from './http/status.js'
 import { counted } from './plural.js'
@@ -297,6 +290,13 @@ async function listen(server: Server, port: number): Promise<number> {
 }
 
 async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Logger): Promise<number> {
+  // The web stack loads for the commands that serve; `poll` starts without it.
+  const [{ createHandler, createWebServer, drain }, { feedTopics }, { websubRoutes }, { discoverHub, fetchTransport, HubPublisher, isPublicUrl, Subscriber }] = await Promise.all([
+    import('./http/app.js'),
+    import('./http/feeds.js'),
+    import('./http/websub.js'),
+    import('./websub/index.js'),
+  ])
   const stop = shutdownSignal(log, options.underNpm)
   const rt = await runtime(options, log, mode !== 'web')
   // Our hub hears of a change once this process serves it (rev refreshed), so its fetch gets the new items.
@@ -337,7 +337,7 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
 }
 
 /** `/metrics` and `/healthz` of a worker, which serves nothing else. */
-function metricsHandler(metrics: Metrics): Parameters<typeof createWebServer>[0] {
+function metricsHandler(metrics: Metrics): RequestListener {
   return (req, res) => {
     if (req.url === '/healthz') return void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok')
     if (req.url !== '/metrics') return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
@@ -430,6 +430,7 @@ async function preview(options: Options, io: CliIo, log: Logger): Promise<number
   const config = await loadConfig(options.config)
   if (options.sources.length !== 1) throw new AppError('preview: name exactly one source with --source ID')
   const [source] = pickSources(config, options.sources)
+  const { previewSource } = await import('./preview.js')
   const result = await previewSource(source, { fetcher: createFetcher(), now: new Date(), log })
   io.stdout.write(result)
   return 0
@@ -443,6 +444,7 @@ async function suggest(args: string[], options: Options, io: CliIo): Promise<num
   if (!url) throw new AppError('suggest: give the URL of a list page (feedloom suggest https://…)')
   // The operator's zone when their config loads; suggest works without one too.
   const zone = await loadConfig(options.config).then((c) => c.defaults.timezone, () => SUGGEST_DEFAULT_ZONE)
+  const { suggestSource } = await import('./preview.js')
   io.stdout.write(await suggestSource(url, { fetcher: createFetcher(), now: new Date(), zone }))
   return 0
 }
@@ -451,11 +453,13 @@ async function opml(args: string[], options: Options, io: CliIo): Promise<number
   const [sub, file] = args
   if (sub === 'export') {
     const config = await loadConfig(options.config)
+    const [{ renderOpml }, { configToOpml }] = await Promise.all([import('./render/opml.js'), import('./opml.js')])
     io.stdout.write(renderOpml(configToOpml(config)))
     return 0
   }
   if (sub === 'import') {
     if (!file) throw new AppError('opml import: give the OPML file to read')
+    const { opmlToConfig } = await import('./opml.js')
     io.stdout.write(opmlToConfig(await readFile(file, 'utf8'), file))
     return 0
   }
