@@ -9,7 +9,7 @@ import { extractOriginalTitle, stripBoilerplate } from './boilerplate.js'
 import { capHtml, capTitle, precutHtml } from './size.js'
 import { cleanEnclosures, enclosureFileName, leadImage } from './media.js'
 import { extractCredits, extractOrigin } from './origin.js'
-import { sanitizeHtml } from './sanitize.js'
+import { sanitizeWithText } from './sanitize.js'
 import { collapseWhitespace, excerpt, htmlToText, stripXmlIllegal } from './text.js'
 import { absoluteUrl, canonicalUrl, isRootUrl } from './url.js'
 
@@ -149,9 +149,9 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
     const url = entryUrl(entry, base)
     const markup = entry.contentHtml?.trim() || entry.summaryHtml?.trim() || escapeHtml(entry.contentText?.trim() ?? '').replace(/\r?\n/g, '<br>')
     const precut = precutHtml(markup)
-    const sanitized = sanitizeHtml(precut, base)
-    const html = capHtml(sanitized)
-    const text = htmlToText(html)
+    const sanitized = sanitizeWithText(precut, base)
+    const html = capHtml(sanitized.html)
+    const text = html === sanitized.html ? sanitized.text : htmlToText(html)
     const enclosures = cleanEnclosures(entry.enclosures, base)
     const image = leadImage(entry.image, enclosures, html, base)
     const written = cleanLine(entry.title)
@@ -159,7 +159,7 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
     // Each cut is named, so an operator can tell the source what it publishes (issue 12 §5).
     const item = `source ${source.id}, item ${JSON.stringify(guid ?? url ?? title.slice(0, 40))}`
     if (title.length < written.length) warnings.push(`normalize: entry ${index}: title cut from ${written.length} to ${title.length} characters (${item})`)
-    if (precut.length < markup.length || html.length < sanitized.length) {
+    if (precut.length < markup.length || html.length < sanitized.html.length) {
       warnings.push(`normalize: entry ${index}: content cut from ${markup.length} to ${html.length} characters of HTML (${item})`)
     }
     const usable = Boolean(written || text || url || enclosures.length > 0 || image)

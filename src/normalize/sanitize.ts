@@ -3,7 +3,7 @@
  * characters XML forbids. What is not listed here does not survive.
  */
 import sanitize from 'sanitize-html'
-import { stripFlattenedRuby, stripXmlIllegal } from './text.js'
+import { stripFlattenedRuby, stripXmlIllegal, TextCollector } from './text.js'
 
 /** Elements a news item needs: text formatting, structure, lists, tables, figures, media, ruby. */
 const ALLOWED_TAGS = [
@@ -85,6 +85,13 @@ function resolveSrcset(value: string, base: string | undefined): string {
  * given, but building a new options object and closures per item costs as much again).
  */
 let currentBase: string | undefined
+/** The text of the fragment being sanitized, when the caller asked for it (sanitizeWithText). */
+let currentText: TextCollector | undefined
+
+const ALLOWED = new Set(ALLOWED_TAGS)
+
+/** sanitize-html's escapes of text, undone: the text collected is the text a reader sees. */
+const unescape = (s: string) => (s.includes('&') ? s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&') : s)
 
 const OPTIONS: sanitize.IOptions = {
   allowedTags: ALLOWED_TAGS,
@@ -97,7 +104,14 @@ const OPTIONS: sanitize.IOptions = {
   nonTextTags: NON_TEXT_TAGS,
   selfClosing: SELF_CLOSING,
   parseStyleAttributes: false,
-  textFilter: (text) => stripFlattenedRuby(text),
+  textFilter: (text) => {
+    const kept = stripFlattenedRuby(text)
+    currentText?.text(unescape(kept))
+    return kept
+  },
+  // Only elements that stay are lines and cells of the text, as in the sanitized HTML read again.
+  onOpenTag: (name) => void (ALLOWED.has(name) && currentText?.open(name)),
+  onCloseTag: (name) => void (ALLOWED.has(name) && currentText?.close(name)),
   transformTags: {
     '*': (tagName, attribs) => {
       const out: sanitize.Attributes = {}
@@ -128,5 +142,16 @@ export function sanitizeHtml(html: string, baseUrl?: string): string {
     return stripXmlIllegal(sanitize(stripXmlIllegal(html), OPTIONS)).trim()
   } finally {
     currentBase = undefined
+  }
+}
+
+/** The sanitized HTML and its plain text (htmlToText of it) in one parse: every item needs both. */
+export function sanitizeWithText(html: string, baseUrl?: string): { html: string; text: string } {
+  currentText = new TextCollector()
+  try {
+    const out = sanitizeHtml(html, baseUrl)
+    return { html: out, text: currentText.result() }
+  } finally {
+    currentText = undefined
   }
 }

@@ -62,27 +62,38 @@ function collapseLines(s: string): string {
 export function htmlToText(html: string): string {
   // Fast path: no markup and no entity means the text is the input.
   if (!html.includes('<') && !html.includes('&')) return stripXmlIllegal(collapseLines(stripFlattenedRuby(html)))
-  const out: string[] = []
   // Streamed, not built into a tree: this runs on every item, and a DOM costs more than the text.
-  let skipping = 0
-  const parser = new Parser(
-    {
-      onopentag(name) {
-        if (skipping || SKIPPED.has(name)) skipping++
-        else out.push(separator(name))
-      },
-      onclosetag(name) {
-        if (skipping) skipping--
-        else out.push(separator(name))
-      },
-      ontext(text) {
-        if (!skipping) out.push(text)
-      },
-    },
-    { decodeEntities: true, xmlMode: false },
-  )
+  const text = new TextCollector()
+  const parser = new Parser({ onopentag: (name) => text.open(name), onclosetag: (name) => text.close(name), ontext: (t) => text.text(t) }, { decodeEntities: true, xmlMode: false })
   parser.end(html)
-  return stripXmlIllegal(collapseLines(stripFlattenedRuby(out.join(''))))
+  return text.result()
+}
+
+/**
+ * The text of a stream of elements and decoded text, as htmlToText reads it: what sanitize.ts
+ * feeds it while it sanitizes gives the same text as reading the sanitized HTML again.
+ */
+export class TextCollector {
+  private readonly out: string[] = []
+  private skipping = 0
+
+  open(name: string): void {
+    if (this.skipping || SKIPPED.has(name)) this.skipping++
+    else this.out.push(separator(name))
+  }
+
+  close(name: string): void {
+    if (this.skipping) this.skipping--
+    else this.out.push(separator(name))
+  }
+
+  text(text: string): void {
+    if (!this.skipping) this.out.push(text)
+  }
+
+  result(): string {
+    return stripXmlIllegal(collapseLines(stripFlattenedRuby(this.out.join(''))))
+  }
 }
 
 function separator(name: string): string {

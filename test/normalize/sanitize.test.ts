@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { load } from 'cheerio/slim'
 import { describe, expect, it } from 'vitest'
-import { sanitizeHtml } from '../../src/normalize/sanitize.js'
+import { sanitizeHtml, sanitizeWithText } from '../../src/normalize/sanitize.js'
 import { htmlToText } from '../../src/normalize/text.js'
 
 /** feedparser's tests/wellformed/sanitize (BSD-2, see fixtures/normalize/feedparser/LICENSE). */
@@ -117,5 +117,23 @@ describe('sanitizeHtml: the allow-list', () => {
   it('keeps relative URLs relative when there is no usable base', () => {
     expect(sanitizeHtml('<a href="/a">x</a>')).toBe('<a href="/a" rel="noopener noreferrer">x</a>')
     expect(sanitizeHtml('<a href="/a">x</a>', 'not a url')).toBe('<a href="/a" rel="noopener noreferrer">x</a>')
+  })
+})
+
+describe('sanitizeWithText', () => {
+  /** Hostile and odd markup: entities, ruby, tables, disallowed and non-text elements, unclosed tags. */
+  const shapes = [
+    '<p>a &amp; b &lt;c&gt; &quot;d&quot;</p><section>e<div>f</div></section>',
+    '<ruby>漢<rp>(</rp><rt>hàn</rt><rp>)</rp></ruby>濱區(qū)政協<table><tr><td>1</td><td>2</td></tr></table>',
+    '<script>alert(1)</script><style>p{}</style><svg><a href="x">y</a><text>z</text></svg>text<br>line<hr/>after',
+    '<p>open<p>next<li>item<ul><li>nested</ul>&nbsp;&#x4e2d;&#20013;',
+    '<img src="/a.jpg" alt="x"><iframe src="https://e.example">inside</iframe><noscript>ns</noscript><b>bold</b>',
+    '\u0001bad\uFFFEchars<p>\u0007</p>',
+  ]
+  const corpus = files.flatMap((f) => contentsOf(readFileSync(new URL(f, DIR), 'utf8')))
+  it.each([...shapes, ...corpus].map((html, i) => [i, html]))('gives the text of the sanitized HTML read again (%i)', (_i, html) => {
+    const both = sanitizeWithText(html as string, 'http://x.example/a/b.html')
+    expect(both.html).toBe(sanitizeHtml(html as string, 'http://x.example/a/b.html'))
+    expect(both.text).toBe(htmlToText(both.html))
   })
 })
