@@ -33,14 +33,14 @@ const isBroken = (i: number, ports: number, perPort: number) => place(i, ports).
 const isPage = (i: number, ports: number, perPort: number) => place(i, ports).port % 5 === 2 && place(i, ports).nth === (place(i, ports).port + 13) % perPort
 const isChanged = (i: number) => i % 10 === 3
 
-interface World {
+export interface World {
   urls: string[]
   /** Rewrites the feeds of the changed 10 %: five new items on top of each. */
   change(): void
   close(): Promise<void>
 }
 
-async function startWorld(o: RoundOptions): Promise<World> {
+export async function startWorld(o: RoundOptions): Promise<World> {
   const bodies = new Map<number, { body: Buffer; etag: string }>()
   const set = (i: number, xml: string) => bodies.set(i, { body: Buffer.from(xml), etag: `"${createHash('sha1').update(xml).digest('hex')}"` })
   for (let i = 0; i < o.sources; i++) set(i, feedXml(i, o.items))
