@@ -134,7 +134,9 @@ export async function filesSuite(o: IngestOptions, log: (line: string) => void):
  */
 function reprintFeeds(dir: string, size: number, template: boolean): void {
   const story = (k: number) => {
-    const item = benchItem(template ? 7 : 1, template ? 0 : k)
+    // Two paragraphs: 16,000 of the bench's full items would pass the 15 MiB body cap.
+    const whole = benchItem(template ? 7 : 1, template ? 0 : k)
+    const item = { ...whole, paragraphs: whole.paragraphs.slice(0, 2) }
     // One notice, another day: only the figures differ (what the figure check tells apart).
     return template ? { ...item, title: `${item.title}（第${k}期）`, paragraphs: item.paragraphs.map((p, i) => (i === 0 ? `${k % 28 + 1}日${p}第${k}期` : p)) } : item
   }
