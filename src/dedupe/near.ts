@@ -10,6 +10,7 @@
 import type { Entry, NearRecord } from '../model.js'
 import { stripBoilerplate } from '../normalize/boilerplate.js'
 import { foldForMatch } from '../variant/index.js'
+import { mix32 } from '../hash.js'
 
 /** Characters per shingle: 3-grams carry Chinese words (mostly two or three characters) and their order. */
 export const SHINGLE_CHARS = 3
@@ -43,19 +44,6 @@ export interface Fingerprint {
   titles: string[]
   /** Figures in their context, `context#value` (see `figures`). */
   figures: string[]
-}
-
-/**
- * Murmur3's finalizer: a cheap 32-bit mix whose outputs for distinct inputs behave as independent
- * uniform values, which is all MinHash asks of its hash functions.
- */
-function mix32(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
 }
 
 /** FNV-1a over UTF-16 code units, then mixed. */

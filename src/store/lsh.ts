@@ -15,6 +15,8 @@
  * check rejects. A bucket holds at most `MAX_PER_BUCKET` postings; a new one replaces its oldest.
  */
 
+import { mix32 } from '../hash.js'
+
 /** Postings kept per bucket: twice what readers take (dedupe's LSH_BUCKET_CAP), so a few dead ones do not crowd out live ones. */
 export const MAX_PER_BUCKET = 32
 const EMPTY = 0
@@ -23,15 +25,6 @@ const DEAD = 0xffffffff
 /** Grow when this share of slots is used (live or dead): linear probing stays short below it. */
 const MAX_LOAD = 0.7
 const MIN_CAPACITY = 1 << 12
-
-function mix32(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
 
 /** A bucket (an integer below 2⁴⁸) as a 32-bit key; never 0, which marks an empty slot's key. */
 function keyOf(bucket: number): number {

@@ -98,6 +98,21 @@ async function upsert(db: pg.Pool | pg.PoolClient, entries: Array<[string, strin
   await db.query('INSERT INTO keyv (key, value) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value', [[...unique.keys()], [...unique.values()]])
 }
 
+/** `fn` in one transaction on one connection of the pool: committed when it returns, rolled back when it throws. */
+async function transaction(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect()
+  try {
+    await client.query('BEGIN')
+    await fn(client)
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release()
+  }
+}
+
 export class PostgresBackend implements Backend {
   readonly keyv: Keyv
   private readonly prefix: string
@@ -117,20 +132,12 @@ export class PostgresBackend implements Backend {
     pool.on('error', () => undefined)
     try {
       // Two processes starting at once must not both create the tables.
-      const client = await pool.connect()
-      try {
-        await client.query('BEGIN')
+      await transaction(pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['feedloom schema'])
         await client.query(SCHEMA)
         const { rows } = await client.query<{ data_type: string }>("SELECT data_type FROM information_schema.columns WHERE table_name = 'keyv' AND column_name = 'key' AND table_schema = current_schema()")
         if (rows[0]?.data_type !== 'text') await client.query(WIDEN_KEYS)
-        await client.query('COMMIT')
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined)
-        throw error
-      } finally {
-        client.release()
-      }
+      })
     } catch (error) {
       await pool.end().catch(() => undefined)
       throw error
@@ -139,9 +146,7 @@ export class PostgresBackend implements Backend {
   }
 
   async apply(batch: Batch): Promise<void> {
-    const client = await this.pool.connect()
-    try {
-      await client.query('BEGIN')
+    await transaction(this.pool, async (client) => {
       await upsert(client, batch.set.map(([k, v]) => [this.prefix + k, v]))
       if (batch.delete.length) await client.query('DELETE FROM keyv WHERE key = ANY($1::text[])', [batch.delete.map((k) => this.prefix + k)])
       if (batch.nearRemove.length) await client.query('DELETE FROM feedloom_near WHERE item = ANY($1::text[])', [batch.nearRemove])
@@ -162,13 +167,7 @@ export class PostgresBackend implements Backend {
         const last = Math.max(...rows.map((r) => Number(r.seq)))
         if (Math.floor(last / LOG_TRIM_STEP) !== Math.floor((last - logged.length) / LOG_TRIM_STEP)) await client.query('DELETE FROM feedloom_changes WHERE seq <= $1', [last - CHANGE_LOG_KEEP])
       }
-      await client.query('COMMIT')
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    } finally {
-      client.release()
-    }
+    })
   }
 
   async setIfAbsent(key: string, value: string): Promise<void> {
