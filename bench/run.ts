@@ -40,7 +40,7 @@ if (suites.includes('ingest')) {
   const files = await filesSuite(o, log)
   const reprints = [await reprintSuite(o, false, log), await reprintSuite(o, true, log)]
   const growth = await growthSuite(o, log)
-  await redis?.stop()
+  await redis?.close()
   await schema?.drop()
   out.push(
     [

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 export const ROOT = join(import.meta.dirname, '../..')
 
 import { closedPort } from '../fetch/server.js'
+import { startRedis as startRedisServer } from '../helpers/redis-server.js'
 
 /** A port nothing listens on now. */
 export const freePort = closedPort
@@ -28,55 +29,10 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   }
 }
 
-export interface PrivateRedis {
-  url: string
-  port: number
-  /** Stops the server (SIGTERM: with append-only persistence it syncs and exits). */
-  stop(): Promise<void>
-  /** Starts it again on the same port and directory, with what it persisted. */
-  start(): Promise<void>
-  close(): Promise<void>
-}
+export type { PrivateRedis } from '../helpers/redis-server.js'
 
-/** `redis-server` of our own (never the machine's shared one), append-only persistence in a temporary folder. */
-export async function startRedis(): Promise<PrivateRedis> {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), 'feedloom-redis-'))
-  let child: ChildProcess | undefined
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], { stdio: 'ignore' })
-    await until(() => ping(port), `redis-server on ${port}`, 10_000, 50)
-  }
-  const stop = async () => {
-    const running = child
-    if (!running || running.exitCode !== null) return
-    const exited = new Promise((resolve) => running.once('exit', resolve))
-    running.kill('SIGTERM')
-    await exited
-  }
-  await start()
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    stop,
-    start,
-    async close() {
-      await stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-async function ping(port: number): Promise<boolean> {
-  const { Socket } = await import('node:net')
-  return new Promise((resolve) => {
-    const socket = new Socket()
-    socket.setTimeout(500, () => (socket.destroy(), resolve(false)))
-    socket.once('error', () => resolve(false))
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'))
-    socket.once('data', (d) => (socket.destroy(), resolve(String(d).startsWith('+PONG'))))
-  })
-}
+/** `redis-server` of our own with append-only persistence: the fault tests stop it and start it again with what it kept. */
+export const startRedis = () => startRedisServer({ durable: true })
 
 export interface Feedloom {
   child: ChildProcess

@@ -120,7 +120,7 @@ describe('kill -9 during commits', { timeout: 300_000 }, () => {
     try {
       await crashAndCompare('redis', `${redis.url}/1`, `${redis.url}/2`)
     } finally {
-      await redis.stop()
+      await redis.close()
     }
   })
 
@@ -134,16 +134,16 @@ describe('kill -9 during commits', { timeout: 300_000 }, () => {
 
 describe('the store failing in the middle of a commit', { timeout: 300_000 }, () => {
   let redis: PrivateRedis | undefined
-  afterAll(() => redis?.stop())
+  afterAll(() => redis?.close())
 
   it('Redis killed with -9 (and started again from its append-only file) loses no commit and splits none', async () => {
     redis = await startRedis({ durable: true })
     const clean = await startRedis()
     try {
       // The server dies inside a commit; the poller, left without a store, is killed with it.
-      await crashAndCompare('redis-server', `${clean.url}/0`, `${redis.url}/0`, { kill: () => redis!.kill(), afterKill: () => redis!.restart() })
+      await crashAndCompare('redis-server', `${clean.url}/0`, `${redis.url}/0`, { kill: () => redis!.kill(), afterKill: () => redis!.start() })
     } finally {
-      await clean.stop()
+      await clean.close()
     }
   })
 
