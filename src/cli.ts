@@ -21,6 +21,7 @@ import type { RefreshResult } from './refresh.js'
 import { ReadPool } from './source/index.js'
 import { statusSummary } from './http/status.js'
 import { counted } from './plural.js'
+import { stopController } from './abort.js'
 
 const USAGE = `feedloom — feed aggregator and syndication server
 
@@ -213,7 +214,7 @@ async function runtime(options: Options, log: Logger, polls: boolean): Promise<R
     const onError = (role: string) => (error: Error) => log.debug({ role }, `queue: redis: ${error.message}`)
     coordination = { queue: await connectRedis(url, 'queue', onError('queue')), locks: await connectRedis(url, 'locks', onError('locks')) }
   }
-  const stopping = new AbortController()
+  const stopping = stopController()
   const fetcherOptions: FetcherOptions = { signal: stopping.signal }
   if (coordination) {
     const gates = { prefix: COORDINATION_PREFIX, onUnavailable: (error: unknown) => log.warn(`fetch: the per-host limits of other workers cannot be checked, going ahead on this process's: ${errorMessage(error)}`) }

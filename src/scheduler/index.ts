@@ -3,6 +3,7 @@ import type { Config, SourceConfig } from '../model.js'
 import { errorMessage, StoreError } from '../errors.js'
 import type { RefreshResult } from '../refresh.js'
 import { isBackingOff, runPoll, StoreBackoff, type PollDeps, type PollRun } from './poll.js'
+import { stopController } from '../abort.js'
 
 export { QueuePoller, type QueueSettings } from './queue.js'
 
@@ -38,7 +39,7 @@ export interface SchedulerDeps extends Omit<PollDeps, 'nextRun'> {
 export class Scheduler implements Poller {
   private readonly tasks = new Map<string, ScheduledTask>()
   private readonly running = new Map<string, Promise<RefreshResult | undefined>>()
-  private readonly stopping = new AbortController()
+  private readonly stopping = stopController()
   private readonly storeBackoff = new StoreBackoff()
   private readonly concurrency: number
   private active = 0

@@ -17,6 +17,7 @@ import type { Metrics } from '../metrics.js'
 import type { RefreshResult } from '../refresh.js'
 import { isBackingOff, runPoll, StoreBackoff, type PollDeps, type PollRun } from './poll.js'
 import type { Poller } from './index.js'
+import { stopController } from '../abort.js'
 
 /** BullMQ's queue of polls; its keys start with the deployment's prefix. */
 export const QUEUE_NAME = 'polls'
@@ -55,7 +56,7 @@ export class QueuePoller implements Poller {
   private worker?: Worker<PollJob>
   private readonly sources: Map<string, SourceConfig>
   private readonly storeBackoff = new StoreBackoff()
-  private readonly stopping = new AbortController()
+  private readonly stopping = stopController()
   /** Polls this process runs outside the queue (WebSub pushes), joined per source. */
   private readonly direct = new Map<string, Promise<RefreshResult | undefined>>()
 
