@@ -304,7 +304,11 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
   const publisher = rt.config.site.websubHub
     ? new HubPublisher(rt.config, { transport: fetchTransport(), log, topics: (category) => feedTopics(rt.config.site.url.replace(/\/+$/, ''), category) })
     : undefined
-  const polls = mode === 'web' ? undefined : poller(rt, options, log, (result) => void rt.rev.refresh().then(() => publisher?.changed(result)))
+  const firstRound = firstRoundWatch(rt.config.sources, log)
+  const polls = mode === 'web' ? undefined : poller(rt, options, log, (result) => {
+    firstRound(result)
+    void rt.rev.refresh().then(() => publisher?.changed(result))
+  })
   // A pushed update is polled at once, so subscribing needs the poller in this process, and a public site.url hubs can reach.
   const subscriber =
     mode === 'start' && polls && isPublicUrl(rt.config.site.url)
@@ -371,6 +375,20 @@ async function poll(options: Options, io: CliIo, log: Logger): Promise<number> {
   } finally {
     await scheduler.stop()
     await rt.close()
+  }
+}
+
+/**
+ * Says so in one line when the first poll of every source failed (issue 11 §6): a new user
+ * offline otherwise sees one error per source and no summary.
+ */
+function firstRoundWatch(sources: SourceConfig[], log: Logger): (result: RefreshResult) => void {
+  const first = new Map<string, RefreshResult>()
+  return (result) => {
+    if (first.size === sources.length || first.has(result.sourceId)) return
+    first.set(result.sourceId, result)
+    const failed = [...first.values()].filter((r) => r.outcome === 'error')
+    if (first.size === sources.length && sources.length > 1 && failed.length === first.size) log.warn(everyPollFailed(sources, failed))
   }
 }
 

@@ -30,7 +30,7 @@ import { deserialize, serialize } from './codec.js'
  * a checkpoint's fsyncs made commits three times slower (161 → 61 µs per 4 KiB item here). A
  * 64 MiB page cache and 256 MiB of mapped file keep lookups in memory at 100,000 items.
  */
-const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0', 'cache_size = -65536', 'mmap_size = 268435456', 'temp_store = MEMORY']
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0', 'cache_size = -32768', 'temp_store = MEMORY']
 /** How often the checkpointer copies the log into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1_000
 /** How long a writer waits for another process's write to finish before failing with SQLITE_BUSY. */

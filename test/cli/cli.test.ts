@@ -180,6 +180,9 @@ describe('feedloom start with every source unreachable', () => {
       // One line on top says that nothing works, and the most common reason (issue 11 §6).
       const page = await (await fetch(`${base}/status`)).text()
       expect(page).toMatch(/<p class="notice" role="alert"><strong>全部 2 个来源都抓取失败。<\/strong>/)
+      // …and the log says it once at start-up, rather than only one error per source.
+      for (let i = 0; i < 50 && !out.includes('every source failed'); i++) await new Promise((r) => setTimeout(r, 100))
+      expect(out.match(/every source failed; the most common error \([^)]*\): fetch: [^"]*/g)).toHaveLength(1)
       const feed = await (await fetch(`${base}/feeds/all.json`)).json()
       expect(feed.items).toEqual([])
       expect(validateJsonFeed(feed)).toEqual([])
