@@ -44,8 +44,11 @@ export interface NearRow {
  */
 export interface Backend {
   readonly keyv: Keyv
-  /** All of it or nothing: after a crash at any instant the store is as before or as after. */
-  apply(batch: Batch): Promise<void>
+  /**
+   * All of it or nothing: after a crash at any instant the store is as before or as after.
+   * Resolves to the row numbers given to `nearAdd`, in its order.
+   */
+  apply(batch: Batch): Promise<number[]>
   /** Writes a record unless it exists (two processes racing to create it keep one). */
   setIfAbsent(key: string, value: string): Promise<void>
   /**

@@ -191,8 +191,11 @@ export class Store {
     for (const c of write.clusters) batch.set.push([`cluster:${c.id}`, encodeValue(c)])
     batch.set.push([`source:${sourceId}:items`, encodeValue(write.list)], [`source:${sourceId}:state`, encodeValue(write.state)], ['rev', encodeValue(rev)])
     const forget = write.removed.length ? await this.removal(write.removed, batch) : []
-    await this.call(`commit the poll of ${sourceId}`, () => this.backend.apply(batch))
+    const seqs = await this.call(`commit the poll of ${sourceId}`, () => this.backend.apply(batch))
     for (const record of forget) this.lsh?.remove(record.seq, record.buckets)
+    // The rows just written come next in the log (commits run one at a time under the commit
+    // lock): indexed at once, they need not be read back. A gap means another writer: catch up.
+    if (this.lsh && seqs.length && seqs[0] === this.lsh.lastSeq + 1) batch.nearAdd.forEach((r, i) => this.lsh!.add(seqs[i], r.buckets))
   }
 
   /**

@@ -26,7 +26,7 @@ export class MemoryBackend implements Backend {
     this.prefix = `${namespace}:`
   }
 
-  async apply(batch: Batch): Promise<void> {
+  async apply(batch: Batch): Promise<number[]> {
     for (const [key, value] of batch.set) this.map.set(this.prefix + key, value)
     for (const key of batch.delete) this.map.delete(this.prefix + key)
     for (const itemId of batch.nearRemove) {
@@ -35,16 +35,19 @@ export class MemoryBackend implements Backend {
       this.rows.delete(seq)
       this.rowOf.delete(itemId)
     }
+    const seqs: number[] = []
     for (const record of batch.nearAdd) {
       const old = this.rowOf.get(record.itemId)
       if (old !== undefined) this.rows.delete(old)
       this.rows.set(++this.nearSeq, record)
       this.rowOf.set(record.itemId, this.nearSeq)
       this.order.push(this.nearSeq)
+      seqs.push(this.nearSeq)
     }
     for (const itemId of batch.changed) this.log.push({ seq: ++this.seq, itemId, deleted: false })
     for (const itemId of batch.deleted) this.log.push({ seq: ++this.seq, itemId, deleted: true })
     if (this.log.length > CHANGE_LOG_KEEP + LOG_TRIM_STEP) this.log = this.log.slice(-CHANGE_LOG_KEEP)
+    return seqs
   }
 
   async setIfAbsent(key: string, value: string): Promise<void> {

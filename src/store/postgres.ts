@@ -145,7 +145,8 @@ export class PostgresBackend implements Backend {
     return new PostgresBackend(pool, url, namespace)
   }
 
-  async apply(batch: Batch): Promise<void> {
+  async apply(batch: Batch): Promise<number[]> {
+    let seqs: number[] = []
     await transaction(this.pool, async (client) => {
       await upsert(client, batch.set.map(([k, v]) => [this.prefix + k, v]))
       if (batch.delete.length) await client.query('DELETE FROM keyv WHERE key = ANY($1::text[])', [batch.delete.map((k) => this.prefix + k)])
@@ -154,12 +155,15 @@ export class PostgresBackend implements Backend {
         const rows = batch.nearAdd.map((r) => ({ item: r.itemId, source: r.sourceId, cluster: r.clusterId, signature: signatureBytes(r.signature).toString('base64'), buckets: bucketBytes(r.buckets).toString('base64'), shingles: r.shingles, titles: JSON.stringify(r.titles), figures: JSON.stringify(r.figures) }))
         // A fingerprint written again (an item fingerprinted anew) gets a new row number, so readers that catch up see it.
         await client.query('DELETE FROM feedloom_near WHERE item = ANY($1::text[])', [rows.map((r) => r.item)])
-        await client.query(
+        const inserted = await client.query<{ item: string; seq: string }>(
           `INSERT INTO feedloom_near (item, source, cluster, signature, buckets, shingles, titles, figures)
            SELECT item, source, cluster, decode(signature, 'base64'), decode(buckets, 'base64'), shingles, titles, figures
-           FROM jsonb_to_recordset($1::jsonb) AS r(item text, source text, cluster text, signature text, buckets text, shingles integer, titles text, figures text)`,
+           FROM jsonb_to_recordset($1::jsonb) AS r(item text, source text, cluster text, signature text, buckets text, shingles integer, titles text, figures text)
+           RETURNING item, seq`,
           [JSON.stringify(rows)],
         )
+        const seqOf = new Map(inserted.rows.map((r) => [r.item, Number(r.seq)]))
+        seqs = rows.map((r) => seqOf.get(r.item)!)
       }
       const logged = [...batch.changed.map((id) => [id, false] as const), ...batch.deleted.map((id) => [id, true] as const)]
       if (logged.length) {
@@ -168,6 +172,7 @@ export class PostgresBackend implements Backend {
         if (Math.floor(last / LOG_TRIM_STEP) !== Math.floor((last - logged.length) / LOG_TRIM_STEP)) await client.query('DELETE FROM feedloom_changes WHERE seq <= $1', [last - CHANGE_LOG_KEEP])
       }
     })
+    return seqs
   }
 
   async setIfAbsent(key: string, value: string): Promise<void> {

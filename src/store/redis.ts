@@ -111,13 +111,15 @@ export class RedisBackend implements Backend {
     return [`${base}:seq`, `${base}:rows`, `${base}:order`, `${base}:items`]
   }
 
-  async apply(batch: Batch): Promise<void> {
+  async apply(batch: Batch): Promise<number[]> {
     const [counter, rows, order, items] = this.nearKeys()
     const multi = this.client.multi()
     for (const [key, value] of batch.set) multi.addCommand(['SET', this.recordKey(key), value])
     if (batch.delete.length) multi.addCommand(['UNLINK', ...batch.delete.map((k) => this.recordKey(k))])
     if (batch.nearRemove.length) multi.addCommand(['EVAL', REMOVE_NEAR, '3', rows, order, items, ...batch.nearRemove])
+    let appended = -1
     if (batch.nearAdd.length) {
+      appended = batch.set.length + (batch.delete.length ? 1 : 0) + (batch.nearRemove.length ? 1 : 0)
       const args = batch.nearAdd.flatMap((r) => {
         const stored: StoredNear = { ...r, signature: Buffer.from(r.signature.buffer, r.signature.byteOffset, r.signature.byteLength).toString('base64') }
         return [r.itemId, bucketBytes(r.buckets).toString('base64'), JSON.stringify(stored)]
@@ -126,7 +128,9 @@ export class RedisBackend implements Backend {
     }
     const entries = [...batch.changed.map((id) => `u:${id}`), ...batch.deleted.map((id) => `d:${id}`)]
     if (entries.length) multi.addCommand(['EVAL', APPEND_LOG, '2', ...this.logKeys(), ...entries])
-    await multi.exec()
+    const replies = await multi.exec()
+    // The script answers the number before the first row it gave.
+    return appended < 0 ? [] : batch.nearAdd.map((_, i) => Number(replies[appended]) + i + 1)
   }
 
   async setIfAbsent(key: string, value: string): Promise<void> {

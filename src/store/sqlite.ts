@@ -173,19 +173,21 @@ export class SqliteBackend implements Backend {
     return new SqliteBackend(db, path, namespace, checkpointer)
   }
 
-  async apply(batch: Batch): Promise<void> {
+  async apply(batch: Batch): Promise<number[]> {
     const s = this.statements
+    const seqs: number[] = []
     this.db.transaction(() => {
       for (const [key, value] of batch.set) s.upsert.run(this.prefix + key, value)
       for (const key of batch.delete) s.delete.run(this.prefix + key)
       for (const itemId of batch.nearRemove) s.deleteNear.run(itemId)
-      for (const r of batch.nearAdd) s.insertNear.run(r.itemId, r.sourceId, r.clusterId, signatureBytes(r.signature), bucketBytes(r.buckets), r.shingles, JSON.stringify(r.titles), JSON.stringify(r.figures))
+      for (const r of batch.nearAdd) seqs.push(Number(s.insertNear.run(r.itemId, r.sourceId, r.clusterId, signatureBytes(r.signature), bucketBytes(r.buckets), r.shingles, JSON.stringify(r.titles), JSON.stringify(r.figures)).lastInsertRowid))
       let last: number | bigint = 0
       for (const itemId of batch.changed) last = s.logChange.run(itemId, 0).lastInsertRowid
       for (const itemId of batch.deleted) last = s.logChange.run(itemId, 1).lastInsertRowid
       const count = batch.changed.length + batch.deleted.length
       if (count && Math.floor(Number(last) / LOG_TRIM_STEP) !== Math.floor((Number(last) - count) / LOG_TRIM_STEP)) s.trimLog.run(Number(last) - CHANGE_LOG_KEEP)
     })()
+    return seqs
   }
 
   async setIfAbsent(key: string, value: string): Promise<void> {

@@ -21,8 +21,9 @@ let n = 0
 backend.apply = async (batch) => {
   const at = ++n
   writeSync(1, `apply ${at}\n`)
-  await apply(batch)
+  const seqs = await apply(batch)
   writeSync(1, `done ${at}\n`)
+  return seqs
 }
 const store = new Store(backend, location)
 const config = worldConfig(dir)
