@@ -6,6 +6,8 @@ declare module 'autocannon' {
     duration?: number
     pipelining?: number
     headers?: Record<string, string>
+    /** Each request made from the last one: `setupRequest` may give it a new `path`. */
+    requests?: Array<{ setupRequest?: (request: Record<string, unknown>) => Record<string, unknown> }>
   }
   interface Histogram {
     average: number

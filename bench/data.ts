@@ -19,6 +19,11 @@ const LINES = (() => {
 })()
 const START_MS = Date.UTC(2024, 8, 19, 9, 11, 51)
 
+/** The lines of the sample article that bench items are made of. */
+export function benchLines(): string[] {
+  return LINES
+}
+
 export function benchConfig(sources: number): Config {
   return resolveConfig({
     site: { title: '陕南新闻聚合', url: 'https://news.example.org', language: 'zh-CN', description: '安康、汉中、商洛地方新闻聚合' },

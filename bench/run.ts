@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- SUITE…]`: the suites, each figure against a baseline measured in the same run,
- * printed as the markdown tables BENCHMARKS.md keeps. Suites: serving, ingest, round (all by default).
+ * printed as the markdown tables BENCHMARKS.md keeps. Suites: serving, ingest, round, search (all by default).
  * `BENCH_SMALL=1` runs every suite at tiny sizes — the CI smoke run, so the bench never rots; its
  * figures mean nothing. Environment for serving: BENCH_DURATION (s), BENCH_ROUNDS, BENCH_CONNECTIONS.
  */
@@ -8,11 +8,12 @@ import { cpus, totalmem } from 'node:os'
 import { filesSuite, growthSuite, reprintSuite, type IngestOptions } from './ingest.js'
 import { roundSuite } from './round.js'
 import { servingSuite } from './serving.js'
+import { searchSuite } from './search.js'
 import pg from 'pg'
 import { startRedis } from '../test/helpers/redis-server.js'
 
 const SMALL = process.env.BENCH_SMALL === '1'
-const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['serving', 'ingest', 'round']
+const suites = process.argv.slice(2).length ? process.argv.slice(2) : ['serving', 'ingest', 'round', 'search']
 const log = (line: string) => console.error(line)
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED')
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
@@ -80,6 +81,21 @@ if (suites.includes('round')) {
       '| round | time | target | peak RSS (target ≤ 300 MB) | new items | bytes written per new item |',
       '|---|---:|---|---:|---:|---:|',
       ...rounds.map((r, i) => `| ${r.name} | ${(r.ms / 1000).toFixed(1)} s | ≤ ${targets[i]} s: ${verdict(r.ms <= targets[i] * 1000)} | ${fmt(r.peakRssMb)} MB ${verdict(r.peakRssMb <= 300)} | ${fmt(r.newItems)} | ${r.bytesPerNewItem ? fmt(r.bytesPerNewItem) : '—'} |`),
+    ].join('\n'),
+  )
+}
+
+if (suites.includes('search')) {
+  const o = SMALL ? { sources: 10, perSource: 50, durationS: 1, connections: 8, scanQueries: 2 } : { sources: 200, perSource: 500, durationS: Number(process.env.BENCH_DURATION ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 32), scanQueries: 5 }
+  const r = await searchSuite(o, log)
+  out.push(
+    [
+      '## Search',
+      `\`q=\` over ${fmt(r.items)} stored items (SQLite, ${o.sources} sources), every request a query not asked before; autocannon ${o.connections} connections × ${o.durationS} s per row. Index built at start in ${(r.buildMs / 1000).toFixed(1)} s; server RSS then ${fmt(r.rssMb)} MB. Baselines from the same server in the same run: its hot cached feed, ${fmt(r.hot)} req/s; a 50-item feed it has not cached (two sources' newest, no \`q\`), ${fmt(r.uncached)} req/s.`,
+      '',
+      '| query | route | req/s | × uncached feed | p50 | p99 | before: store scan per query | target ≥ 300 req/s |',
+      '|---|---|---:|---:|---:|---:|---:|---|',
+      ...r.classes.map((c) => `| ${c.name} | \`${c.route}\` | ${fmt(c.rps)} | ${(c.rps / r.uncached).toFixed(2)} | ${c.p50} ms | ${c.p99} ms | ${c.scanMs === undefined ? '—' : `${fmt(c.scanMs)} ms`} | ${verdict(c.rps >= 300)} |`),
     ].join('\n'),
   )
 }

@@ -3,6 +3,8 @@
  *   feedloom  the production handler (`createHandler`, fast path and all) over a filled store;
  *             reports its port and the identity bytes and ETag of /feeds/all.rss
  *   baseline  a plain node:http server answering those same bytes from memory
+ *   search    the production handler over the SQLite store at argv[3] (argv[4] sources), once its
+ *             search index is built; reports its port, the build time and its RSS
  */
 import { createServer, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,6 +12,8 @@ import { createHandler } from '../src/http/app.js'
 import { RevWatcher } from '../src/http/rev.js'
 import { Metrics } from '../src/metrics.js'
 import { silentLogger } from '../src/log.js'
+import pino from 'pino'
+import { openStore } from '../src/store/index.js'
 import { benchConfig, fillStore } from './data.js'
 
 /** Hot feed: 20 sources, the default 50 items of `all`. */
@@ -41,6 +45,19 @@ if (role === 'feedloom') {
     })
     process.send!({ port })
   })
+} else if (role === 'search') {
+  // A web process over a filled SQLite store, as `feedloom web` runs: the index builds at start.
+  const [, , , path, sources] = process.argv
+  const store = await openStore(`sqlite://${path}`)
+  const rev = new RevWatcher(store, silentLogger)
+  await rev.refresh()
+  const started = performance.now()
+  let built!: () => void
+  const ready = new Promise<void>((resolve) => (built = resolve))
+  const log = pino({ level: 'info' }, { write: (line: string) => line.includes('search index:') && built() })
+  const port = await listen(createHandler({ config: benchConfig(Number(sources)), store, rev, metrics: new Metrics(), log, buildSearchIndex: true }))
+  await ready
+  process.send!({ port, buildMs: performance.now() - started, rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20) })
 } else {
   throw new Error(`bench/server: unknown role ${role}`)
 }

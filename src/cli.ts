@@ -317,7 +317,7 @@ async function serve(mode: 'start' | 'web' | 'worker', options: Options, log: Lo
   let server: Server | undefined
   if (mode !== 'worker') {
     await rt.rev.start()
-    server = createWebServer(createHandler({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log, fetcher: rt.fetcher, imageSecret: options.secret }, subscriber && websubRoutes(subscriber)))
+    server = createWebServer(createHandler({ config: rt.config, store: rt.store, rev: rt.rev, metrics: rt.metrics, log, fetcher: rt.fetcher, imageSecret: options.secret, buildSearchIndex: true }, subscriber && websubRoutes(subscriber)))
     const port = await listen(server, options.port)
     log.info({ port, store: describeLocation(rt.store.location) }, `feedloom ${mode}: serving ${rt.config.site.title} on http://localhost:${port}/`)
   } else if (options.metricsPort !== undefined) {

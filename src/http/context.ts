@@ -8,6 +8,7 @@ import { chooseEncoding, codedEtag, isNotModified, RETAINED_304_HEADERS } from '
 import { Rendered, RenderCache } from './cache.js'
 import { STORE_ANSWER_MS, withDeadline, type RevWatcher, type StoreDown } from './rev.js'
 import { ListCache, type ListReader } from '../query/index.js'
+import { SearchIndex } from '../search/index.js'
 import { createFetcher, type Fetcher } from '../fetch/index.js'
 import { ImageProxy } from './img.js'
 import { Pages } from './pages.js'
@@ -33,10 +34,12 @@ export interface AppDeps {
   fetcher?: Fetcher
   /** FEEDLOOM_SECRET, the image proxy's signing key; without it the store keeps one. */
   imageSecret?: string
+  /** Build the search index now (the web commands), rather than on the first search (tests, tools). */
+  buildSearchIndex?: boolean
 }
 
 /** What every route module receives: the app's dependencies plus the shared render cache. */
-export interface HttpContext extends Required<Omit<AppDeps, 'imageSecret'>> {
+export interface HttpContext extends Required<Omit<AppDeps, 'imageSecret' | 'buildSearchIndex'>> {
   /** The HTML pages' templates and words. */
   pages: Pages
   /** Signed image addresses for pages and widgets, and the proxy that serves them. */
@@ -49,6 +52,8 @@ export interface HttpContext extends Required<Omit<AppDeps, 'imageSecret'>> {
   base: string
   /** Source item lists, re-read from the store only for sources that changed. */
   lists: ListReader
+  /** What answers `q=` (issue 12 §7), caught up with the store before each search. */
+  search: SearchIndex
 }
 
 export function createContext(deps: AppDeps): HttpContext {
@@ -58,6 +63,8 @@ export function createContext(deps: AppDeps): HttpContext {
   const now = deps.now ?? (() => new Date())
   const fetcher = deps.fetcher ?? createFetcher()
   const store = guardedStore(deps.store, rev)
+  const search = new SearchIndex(store, { revision: () => rev.current, log: (message) => deps.log.info(message) })
+  if (deps.buildSearchIndex) void search.start()
   return {
     ...deps,
     store,
@@ -67,6 +74,7 @@ export function createContext(deps: AppDeps): HttpContext {
     images: new ImageProxy({ config: deps.config, store, fetcher, now, secret: deps.imageSecret }),
     base: deps.config.site.url.replace(/\/+$/, ''),
     lists: new ListCache(store),
+    search,
     async cached(key, render) {
       const full = `${key}|${rev.current}`
       const hit = cache.get(full)
@@ -89,8 +97,8 @@ export function createContext(deps: AppDeps): HttpContext {
   }
 }
 
-/** Store methods the web layer never waits on: they answer without asking the store. */
-const UNGUARDED = new Set<PropertyKey>(['close', 'constructor'])
+/** Store methods the web layer never waits on: they answer without asking the store (`items` is a paged scan, for the search index's build). */
+const UNGUARDED = new Set<PropertyKey>(['close', 'constructor', 'items'])
 
 /**
  * The store as request handlers see it (issue 12 §3): while the RevWatcher says it is down,

@@ -79,7 +79,7 @@ export function feedRoutes(app: Express, ctx: HttpContext): void {
   })
 
   async function feedView(query: ViewQuery, format: Format): Promise<FeedView> {
-    const { items, next } = await loadPage(store, config, query, ctx.lists)
+    const { items, next } = await loadPage(store, config, query, ctx.lists, ctx.search)
     const params = { limit: query.limit, source: query.sources?.join(','), q: query.q, exclude: query.exclude, variant: query.variant }
     const url = (ext: string, before?: string) => `${base}/feeds/${query.category}.${ext}${canonicalQuery({ ...params, before }, true)}`
     const category = query.category === 'all' ? { key: 'all', title: config.site.title, description: config.site.description } : { key: query.category, ...config.categories[query.category] }

@@ -60,7 +60,7 @@ export function pageRoutes(app: Express, ctx: HttpContext): void {
       const params = Object.fromEntries(Object.entries(req.query).filter(([name]) => !PAGE_ONLY_PARAMS.has(name)))
       const query = { ...parseViewQuery(key, params, config), limit: page * CATEGORY_PAGE_SIZE + 1 }
       const rendered = await ctx.cached(`category|${JSON.stringify(query)}|${page}|${lang.key}|${lang.explicit}`, async () => {
-        const items = await loadView(store, config, query)
+        const items = await loadView(store, config, query, ctx.lists, ctx.search)
         const shown = items.slice((page - 1) * CATEGORY_PAGE_SIZE, page * CATEGORY_PAGE_SIZE)
         if (page > 1 && shown.length === 0) {
           const last = Math.max(1, Math.ceil(items.length / CATEGORY_PAGE_SIZE))

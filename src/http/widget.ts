@@ -140,7 +140,7 @@ export function widgetRoutes(app: Express, ctx: HttpContext): void {
   const script = new Rendered(widgetScript(), 'text/javascript; charset=utf-8')
 
   async function feedOf(query: ViewQuery): Promise<{ feed: WidgetFeed; updated?: string }> {
-    const items = await loadView(store, config, query)
+    const items = await loadView(store, config, query, ctx.lists, ctx.search)
     return { feed: widgetFeed(config, base, query.category, items, await ctx.images.links(), query.variant), updated: newestTime(items) }
   }
 

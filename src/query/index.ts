@@ -97,9 +97,17 @@ export interface ViewPage {
   next?: Cursor
 }
 
+/**
+ * What answers which stories of a view can match `q=` (search/index.ts), or says it cannot yet;
+ * without one, or until it can, a search reads the view's lists through.
+ */
+export interface StorySearch {
+  storyRefs(q: string, inView: ReadonlySet<string>, after?: ItemRef): Promise<Iterator<ItemRef> | undefined>
+}
+
 /** A category view's first `limit` published items: {@link loadPage} without the paging cursor. */
-export async function loadView(store: Store, config: Config, query: ViewQuery, lists: ListReader = store): Promise<PublishedItem[]> {
-  return (await loadPage(store, config, query, lists)).items
+export async function loadView(store: Store, config: Config, query: ViewQuery, lists: ListReader = store, search?: StorySearch): Promise<PublishedItem[]> {
+  return (await loadPage(store, config, query, lists, search)).items
 }
 
 /**
@@ -107,22 +115,27 @@ export async function loadView(store: Store, config: Config, query: ViewQuery, l
  * items loaded in batches until `limit` published items are found, clusters collapsed to one item
  * each (published under the cluster id, shown from the member that published first), `q`/`exclude`
  * applied, text converted to `variant`. Lists come from `lists` (a {@link ListCache} in the web
- * process), so only the heads of each are merged and only changed ones are read.
+ * process), so only the heads of each are merged and only changed ones are read. With `q` and a
+ * `search` index, only the stories the index names are walked, each at the same position and
+ * tested the same way as in the lists, so a search's pages are those of the slow walk.
  *
  * A story stands at the position of its newest member in the view, and is skipped wherever an
  * older member turns up: so every story is on exactly one page, and the `next` cursor (the last
  * position this page consumed) neither repeats nor skips one, however clusters collapse.
  */
-export async function loadPage(store: Store, config: Config, query: ViewQuery, lists: ListReader = store): Promise<ViewPage> {
+export async function loadPage(store: Store, config: Config, query: ViewQuery, lists: ListReader = store, search?: StorySearch): Promise<ViewPage> {
   const sources = sourcesOf(config, query)
   const byId = new Map(config.sources.map((s) => [s.id, s]))
-  const refs = mergeHeads(await lists.getLists(sources.map((s) => s.id)), query.before && cursorRef(query.before))
   const inView = new Set(sources.map((s) => s.id))
+  const after = query.before && cursorRef(query.before)
+  const found = query.q && search ? await search.storyRefs(query.q, inView, after) : undefined
+  const refs = found ?? mergeHeads(await lists.getLists(sources.map((s) => s.id)), after)
   const seenClusters = new Set<string>()
   const out: PublishedItem[] = []
   const q = query.q?.toLowerCase()
   const exclude = query.exclude?.toLowerCase()
-  const batchSize = Math.max(query.limit * BATCH_FACTOR, MIN_BATCH)
+  // The index names stories that almost all show: a page needs little more than `limit` of them.
+  const batchSize = found ? query.limit + MIN_BATCH : Math.max(query.limit * BATCH_FACTOR, MIN_BATCH)
   let last: ItemRef | undefined
 
   for (let batch = take(refs, batchSize); batch.length > 0; batch = take(refs, batchSize)) {

@@ -25,6 +25,13 @@ export interface Change {
   deleted: boolean
 }
 
+/** A page of the change log, with its bounds. */
+export interface ChangePage {
+  changes: Change[]
+  oldest: number
+  last: number
+}
+
 /** What a new item's buckets hold: bucket → ids of its newest items (newest first), and their fingerprints. */
 export interface NearCandidates {
   buckets: Map<number, string[]>
@@ -62,9 +69,10 @@ export interface Backend {
   nearByItem(itemIds: string[]): Promise<Map<string, NearRecord & { seq: number }>>
   /**
    * Change-log entries after `seq`, oldest first, at most `limit`; and the oldest entry the log
-   * still holds (a reader behind it has missed changes and must start over).
+   * still holds (a reader behind it has missed changes and must start over), and the newest (0
+   * when there is none yet).
    */
-  changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }>
+  changesSince(seq: number, limit: number): Promise<ChangePage>
   /** Every Keyv record whose key (without namespace) starts with `prefix`, as stored: for migrations. */
   scan(prefix: string): AsyncIterable<[key: string, raw: string]>
   close(): Promise<void>

@@ -3,15 +3,15 @@ import type Keyv from 'keyv'
 import type { Cluster, Entry, ItemRef, NearRecord, SourceState } from '../model.js'
 import { StoreError, errorMessage } from '../errors.js'
 import { redactUrl } from '../redact.js'
-import type { Backend, Batch, Change, NearCandidates } from './backend.js'
-import { encodeValue } from './codec.js'
+import type { Backend, Batch, ChangePage, NearCandidates } from './backend.js'
+import { deserialize, encodeValue } from './codec.js'
 import { migrate } from './migrate.js'
 import { LshIndex } from './lsh.js'
 import { parseStoreUrl, type StoreLocation } from './url.js'
 
 export { parseStoreUrl, DEFAULT_STORE_URL, type StoreLocation } from './url.js'
 export type { ItemRef } from '../model.js'
-export type { Change } from './backend.js'
+export type { Change, ChangePage } from './backend.js'
 
 /** Every store call is bounded: @keyv/redis never settles a `get()` while the server is down (DESIGN.md). */
 export const STORE_TIMEOUT_MS = 10_000
@@ -155,8 +155,16 @@ export class Store {
   }
 
   /** Items written or deleted after change `seq`, in commit order (what a search index follows). */
-  async changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }> {
+  async changesSince(seq: number, limit: number): Promise<ChangePage> {
     return this.call('read the change log', () => this.backend.changesSince(seq, limit))
+  }
+
+  /** Every stored item, in no particular order, read in pages (to build a search index from). */
+  async *items(): AsyncIterable<Entry> {
+    for await (const [, raw] of this.backend.scan('item:')) {
+      const item = deserialize<{ value?: Entry }>(raw).value
+      if (item) yield item
+    }
   }
 
   /**

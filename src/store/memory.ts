@@ -5,7 +5,7 @@
  */
 import Keyv from 'keyv'
 import type { NearRecord } from '../model.js'
-import { CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type Change, type NearRow } from './backend.js'
+import { CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type Change, type ChangePage, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 export class MemoryBackend implements Backend {
@@ -88,11 +88,11 @@ export class MemoryBackend implements Backend {
     return out
   }
 
-  async changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }> {
+  async changesSince(seq: number, limit: number): Promise<ChangePage> {
     // Sequence numbers are consecutive, so an entry's place in the log is its distance from the first.
     const first = this.log[0]?.seq ?? this.seq + 1
     const from = Math.max(0, seq + 1 - first)
-    return { changes: this.log.slice(from, from + limit), oldest: first }
+    return { changes: this.log.slice(from, from + limit), oldest: first, last: this.seq }
   }
 
   async *scan(prefix: string): AsyncIterable<[string, string]> {

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events'
 import Keyv from 'keyv'
 import pg from 'pg'
 import type { NearRecord } from '../model.js'
-import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, signatureBytes, signatureFromBytes, type Backend, type Batch, type Change, type NearRow } from './backend.js'
+import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, signatureBytes, signatureFromBytes, type Backend, type Batch, type ChangePage, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 /**
@@ -200,12 +200,15 @@ export class PostgresBackend implements Backend {
     return out
   }
 
-  async changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }> {
-    const [{ rows }, oldest] = await Promise.all([
+  async changesSince(seq: number, limit: number): Promise<ChangePage> {
+    const [{ rows }, bounds] = await Promise.all([
       this.pool.query<{ seq: string; item: string; deleted: boolean }>('SELECT seq, item, deleted FROM feedloom_changes WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit]),
-      this.pool.query<{ seq: string | null }>("SELECT COALESCE(min(seq), (SELECT last_value + 1 FROM feedloom_changes_seq_seq)) AS seq FROM feedloom_changes"),
+      // A sequence never used yet holds last_value 1 with is_called false: no entry so far.
+      this.pool.query<{ last: string }>('SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last FROM feedloom_changes_seq_seq'),
     ])
-    return { changes: rows.map((r) => ({ seq: Number(r.seq), itemId: r.item, deleted: r.deleted })), oldest: Number(oldest.rows[0]?.seq ?? 1) }
+    const last = Number(bounds.rows[0]?.last ?? 0)
+    const oldest = await this.pool.query<{ seq: string | null }>('SELECT min(seq) AS seq FROM feedloom_changes')
+    return { changes: rows.map((r) => ({ seq: Number(r.seq), itemId: r.item, deleted: r.deleted })), oldest: oldest.rows[0]?.seq == null ? last + 1 : Number(oldest.rows[0].seq), last }
   }
 
   async *scan(prefix: string): AsyncIterable<[string, string]> {

@@ -8,7 +8,7 @@
 import KeyvRedis from '@keyv/redis'
 import Keyv from 'keyv'
 import type { NearRecord } from '../model.js'
-import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type Change, type NearRow } from './backend.js'
+import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type ChangePage, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 /** What this backend uses of @redis/client (its full types are too heavy to check for nothing). */
@@ -43,7 +43,7 @@ return n`
 const READ_LOG = `
 local base = tonumber(redis.call('get', KEYS[2]) or '0')
 local start = math.max(0, tonumber(ARGV[1]) - base)
-return {base, redis.call('lrange', KEYS[1], start, start + tonumber(ARGV[2]) - 1)}`
+return {base, redis.call('lrange', KEYS[1], start, start + tonumber(ARGV[2]) - 1), redis.call('llen', KEYS[1])}`
 
 /**
  * Fingerprint rows: a counter gives each new row its number, a hash keeps the row by number, a
@@ -171,11 +171,11 @@ export class RedisBackend implements Backend {
     return [`${this.namespace}::index:changes`, `${this.namespace}::index:changes:trimmed`]
   }
 
-  async changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }> {
-    const [base, entries] = (await this.client.sendCommand(['EVAL', READ_LOG, '2', ...this.logKeys(), String(seq), String(limit)])) as [number, string[]]
+  async changesSince(seq: number, limit: number): Promise<ChangePage> {
+    const [base, entries, length] = (await this.client.sendCommand(['EVAL', READ_LOG, '2', ...this.logKeys(), String(seq), String(limit)])) as [number, string[], number]
     const start = Math.max(0, seq - base)
     const changes = entries.map((entry, i) => ({ seq: base + start + i + 1, itemId: entry.slice(2), deleted: entry.startsWith('d:') }))
-    return { changes, oldest: base + 1 }
+    return { changes, oldest: base + 1, last: base + length }
   }
 
   async *scan(prefix: string): AsyncIterable<[string, string]> {

@@ -19,7 +19,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import Keyv from 'keyv'
 import type { NearRecord } from '../model.js'
-import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, signatureBytes, signatureFromBytes, type Backend, type Batch, type Change, type NearRow } from './backend.js'
+import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, signatureBytes, signatureFromBytes, type Backend, type Batch, type ChangePage, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 /**
@@ -210,10 +210,11 @@ export class SqliteBackend implements Backend {
     return out
   }
 
-  async changesSince(seq: number, limit: number): Promise<{ changes: Change[]; oldest: number }> {
+  async changesSince(seq: number, limit: number): Promise<ChangePage> {
     const changes = this.statements.changes.all(seq, limit).map((r) => ({ seq: r.seq, itemId: r.item, deleted: r.deleted === 1 }))
-    const oldest = this.statements.oldestChange.get()?.seq ?? (this.statements.lastChange.get()?.seq ?? 0) + 1
-    return { changes, oldest }
+    const last = this.statements.lastChange.get()?.seq ?? 0
+    const oldest = this.statements.oldestChange.get()?.seq ?? last + 1
+    return { changes, oldest, last }
   }
 
   async *scan(prefix: string): AsyncIterable<[string, string]> {

@@ -75,6 +75,25 @@ describe.each(backends)('Store on %s', (name, url, why) => {
     expect(await store.getItems([old.id])).toEqual([undefined])
     expect(await store.lookupKeys([`link:https://x.example/${unique}/old`])).toEqual([undefined])
   })
+
+  run('logs each commit\'s written and deleted items, knows its newest entry, and lists every item', async () => {
+    const store = await openStore(url!)
+    opened.push(store)
+    const { last: before } = await store.changesSince(Number.MAX_SAFE_INTEGER, 0)
+    const a = entry(`${unique}-la`, `${unique}-l`, '2024-01-01T00:00:00.000Z')
+    const b = entry(`${unique}-lb`, `${unique}-l`, '2024-01-02T00:00:00.000Z')
+    await store.commit(write(`${unique}-l`, [a, b]), 'r1')
+    await store.commit(write(`${unique}-l`, [b], { removed: [a] }), 'r2')
+    const page = await store.changesSince(before, 100_000)
+    // Other tests share the Redis and PostgreSQL databases: this test's own entries, in order.
+    expect(page.changes.filter((c) => c.itemId.startsWith(`${unique}-l`)).map((c) => [c.itemId.slice(-2), c.deleted])).toEqual([['la', false], ['lb', false], ['lb', false], ['la', true]])
+    if (name === 'memory' || name === 'sqlite') expect(page.last).toBe(page.changes.at(-1)!.seq)
+    else expect(page.last).toBeGreaterThanOrEqual(page.changes.at(-1)!.seq)
+    expect(page.oldest).toBeLessThanOrEqual(before + 1)
+    const ids = new Set<string>()
+    for await (const item of store.items()) ids.add(item.id)
+    expect(ids.has(b.id) && !ids.has(a.id)).toBe(true)
+  })
 })
 
 describe('a store failure during a poll', () => {
