@@ -48,8 +48,8 @@ function config(dir: string, files: string[], maxItems: number): Config {
 }
 
 /** Polls the sources as `feedloom poll` does: POLL_CONCURRENCY at a time, one commit lock, reader threads. */
-async function pollAll(store: Store, sources: SourceConfig[], pool: ReadPool, now = NOW): Promise<RefreshResult[]> {
-  const deps = { store, fetcher: createFetcher(), readPool: pool, commitLock: new Mutex(), now: () => now, log: silentLogger }
+async function pollAll(store: Store, sources: SourceConfig[], pool: ReadPool, now = NOW, fetcher = createFetcher()): Promise<RefreshResult[]> {
+  const deps = { store, fetcher, readPool: pool, commitLock: new Mutex(), now: () => now, log: silentLogger }
   const results: RefreshResult[] = []
   let next = 0
   await Promise.all(
@@ -172,10 +172,12 @@ export async function reprintSuite(o: IngestOptions, template: boolean, log: (li
     })
     const store = await openStore(`sqlite://${join(dir, 'store.sqlite')}`)
     const pool = new ReadPool()
+    // 16,000 items of a kilobyte make a 17 MiB file, past the 15 MiB a fetch takes by default.
+    const fetcher = createFetcher({ maxBodyBytes: 64 * 2 ** 20 })
     try {
-      await pollAll(store, [cfg.sources[0]], pool)
+      await pollAll(store, [cfg.sources[0]], pool, NOW, fetcher)
       const started = performance.now()
-      const [result] = await pollAll(store, [cfg.sources[1]], pool)
+      const [result] = await pollAll(store, [cfg.sources[1]], pool, NOW, fetcher)
       const us = ((performance.now() - started) * 1000) / size
       const items = (await store.getItems((await store.getList('reprint')).map(([id]) => id))).filter((e) => e && e.clusterId !== e.id).length
       rows.push({ size, usPerItem: us, clustered: items })
