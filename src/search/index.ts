@@ -16,7 +16,7 @@
  *   present in an item is necessary for the item to contain the query; the view then tests each
  *   candidate exactly as before (`loadPage`), so hash collisions cost a read, never a wrong answer.
  * - The FTS table is contentless with `detail=none` (which items hold a token, no positions) in a
- *   private temporary database: SQLite keeps 16 MB of it in memory and the rest in a file it
+ *   private temporary database: SQLite keeps 32 MiB of it in memory and the rest in a file it
  *   unlinks at once, so the index costs no resident memory beyond that and leaves nothing behind,
  *   even after kill -9.
  */
