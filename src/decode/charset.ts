@@ -1,6 +1,7 @@
 /**
  * Charset labels: what a feed, a server or an operator writes, mapped to the decoder we actually use.
  */
+import { isUtf8 } from 'node:buffer'
 import iconv from 'iconv-lite'
 
 /**
@@ -66,19 +67,15 @@ export function canonicalCharset(label: string): string | undefined {
 
 /** Decodes with iconv-lite, never stripping or adding anything. */
 export function decodeWith(body: Uint8Array, charset: string): string {
-  return iconv.decode(Buffer.from(body.buffer, body.byteOffset, body.byteLength), charset, { stripBOM: false })
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  // Well-formed UTF-8 (most feeds) takes Node's own decoder, iconv-lite's for UTF-8 too, without its streaming layer.
+  if (charset === 'utf-8' && isUtf8(bytes)) return bytes.toString('utf8')
+  return iconv.decode(bytes, charset, { stripBOM: false })
 }
-
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
 /** Whether the bytes are well-formed UTF-8 (pure ASCII is). */
 export function isValidUtf8(body: Uint8Array): boolean {
-  try {
-    strictUtf8.decode(body)
-    return true
-  } catch {
-    return false
-  }
+  return isUtf8(body)
 }
 
 /** Whether any byte is outside ASCII. */

@@ -70,9 +70,13 @@ export function fingerprints(entries: readonly Entry[]): Map<string, Fingerprint
 
 /** Every bucket the given fingerprints fall in: what refresh.ts reads before merging. */
 export function bucketKeysOf(prints: Iterable<Fingerprint>): number[] {
-  const keys = new Set<number>()
-  for (const print of prints) for (const key of print.buckets) keys.add(key)
-  return [...keys]
+  // Sorted in a typed array, then compacted: a Set of keys above 2³¹ (not small integers) costs several times as much.
+  const all: number[] = []
+  for (const print of prints) for (const key of print.buckets) all.push(key)
+  const sorted = Float64Array.from(all).sort()
+  const keys: number[] = []
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) keys.push(sorted[i])
+  return keys
 }
 
 /**

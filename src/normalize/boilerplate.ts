@@ -23,14 +23,6 @@ const FIELD_LABELS = [
  * next label goes with it (`来源：陕西传媒网编辑：王五` leaves `王五`); prose that merely contains
  * a label (`记者从市政府获悉，今年…`) leaves its sentence behind and is kept.
  */
-/**
- * The first characters of every label, phrase and date: a line with none of them is no metadata
- * and no furniture, which one scan tells without running the long alternations above (most lines
- * of an article).
- */
-const firstCharacters = (alternatives: string[]) => new Set(alternatives.flatMap((a) => [a[0].toLowerCase(), a[0].toUpperCase()]))
-const FIELD_STARTS = firstCharacters(FIELD_LABELS)
-
 const FIELD = new RegExp(`(?:${FIELD_LABELS.join('|')})[ \\t\\u3000]*[:：]?[ \\t\\u3000]*[^\\s，。；！？,;!?]{0,24}`, 'gu')
 /** Dates and times as datelines write them (after NFKC, so full-width digits are plain). */
 const DATE_TIME = /\d{2,4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|\d{1,2}:\d{2}(?::\d{2})?|\d{1,2}月\d{1,2}日/gu
@@ -52,7 +44,6 @@ const FURNITURE_PHRASES = [
   'copyright', '©', 'all rights reserved', 'icp备', 'icp備', 'icp证', 'icp證', '网安备', '網安備',
 ]
 const FURNITURE = new RegExp(FURNITURE_PHRASES.join('|'), 'iu')
-const FURNITURE_STARTS = firstCharacters(FURNITURE_PHRASES)
 
 /** A disclaimer or prompt runs a sentence or two; a paragraph this long is the article's own. */
 const MAX_FURNITURE_LINE = 160
@@ -71,30 +62,37 @@ const PUNCTUATION_AND_SPACE = /[\p{P}\p{S}\p{Z}\s]+/gu
 /** A dateline or credit line runs to a few dozen characters; longer is a paragraph of the article. */
 const MAX_METADATA_LINE = 120
 
-function mayHold(line: string, starts: ReadonlySet<string>, digits: boolean): boolean {
-  for (const c of line) if (starts.has(c) || (digits && c >= '0' && c <= '9')) return true
-  return false
-}
+/**
+ * The first characters of every furniture phrase, as one character class: a line with none of
+ * them is no furniture, which one native scan tells without running the long alternation (most
+ * lines of an article).
+ */
+const firstCharacters = (alternatives: string[]) => new Set(alternatives.flatMap((a) => [a[0].toLowerCase(), a[0].toUpperCase()]))
+const anyOf = (starts: ReadonlySet<string>) => new RegExp(`[${[...starts].map((c) => c.replace(/[\\\]^-]/g, '\\$&')).join('')}]`, 'u')
+const MAY_BE_FURNITURE = anyOf(firstCharacters(FURNITURE_PHRASES))
+/** A label or a digit: without either, removing fields and dates leaves the line as it was. */
+const MAY_BE_METADATA = new RegExp(`${FIELD_LABELS.join('|')}|[0-9]`, 'u')
 
-function isMetadataLine(line: string): boolean {
-  if (line.length > MAX_METADATA_LINE) return false
-  const flat = line.normalize('NFKC')
-  if (!mayHold(flat, FIELD_STARTS, true)) return false
+/** `flat` is the line after NFKC. */
+function isMetadataLine(flat: string): boolean {
+  if (!MAY_BE_METADATA.test(flat)) return false
   const withoutFields = flat.replace(DATE_TIME, '').replace(FIELD, '')
   if (withoutFields === flat) return false
   return withoutFields.replace(PUNCTUATION_AND_SPACE, '').length <= MAX_METADATA_REMAINDER
 }
 
-function isFurniture(line: string): boolean {
-  if (line.length > MAX_FURNITURE_LINE) return false
-  const flat = line.normalize('NFKC')
-  return mayHold(flat, FURNITURE_STARTS, false) && FURNITURE.test(flat)
+function isFurniture(flat: string): boolean {
+  return MAY_BE_FURNITURE.test(flat) && FURNITURE.test(flat)
 }
 
 /** Whether a line of plain text is the site's furniture rather than the article. */
 export function isBoilerplateLine(line: string): boolean {
   const trimmed = line.trim()
-  return trimmed === '' || ORIGINAL_TITLE.test(trimmed) || isMetadataLine(trimmed) || isFurniture(trimmed)
+  if (trimmed === '' || ORIGINAL_TITLE.test(trimmed)) return true
+  // NFKC once for both checks, and only for lines short enough to be either.
+  if (trimmed.length > Math.max(MAX_METADATA_LINE, MAX_FURNITURE_LINE)) return false
+  const flat = trimmed.normalize('NFKC')
+  return (trimmed.length <= MAX_METADATA_LINE && isMetadataLine(flat)) || (trimmed.length <= MAX_FURNITURE_LINE && isFurniture(flat))
 }
 
 /**

@@ -139,10 +139,103 @@ const OPTIONS: sanitize.IOptions = {
 export function sanitizeHtml(html: string, baseUrl?: string): string {
   currentBase = baseUrl !== undefined && URL.canParse(baseUrl) ? baseUrl : undefined
   try {
-    return stripXmlIllegal(sanitize(stripXmlIllegal(html), OPTIONS)).trim()
+    const clean = stripXmlIllegal(html)
+    const mark = currentText?.mark()
+    const fast = plainMarkup(clean, currentBase, currentText)
+    // What the fast path told the text before it gave up is taken back: sanitize-html tells it all again.
+    if (fast === undefined && mark !== undefined) currentText!.rewind(mark)
+    return stripXmlIllegal(fast ?? sanitize(clean, OPTIONS)).trim()
   } finally {
     currentBase = undefined
   }
+}
+
+/**
+ * The fast path (issue 9 §3): most items are a few paragraphs of text with the odd image, markup
+ * that needs no repair. For such markup — elements of a short list, attributes only on images,
+ * proper nesting, no closing implied, the commonest entities — this single pass gives exactly what
+ * sanitize-html gives (the same text chunks through the same filter, the same attributes, `<br />`),
+ * at a fraction of the cost. Anything else answers undefined and goes through sanitize-html;
+ * test/normalize/sanitize-fast.test.ts checks the two agree on generated and real markup.
+ */
+const PLAIN_ELEMENTS = new Set(['p', 'div', 'span', 'b', 'strong', 'em', 'i', 'u', 's', 'sub', 'sup', 'small', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'ul', 'ol', 'li'])
+/** Void elements of the fast path: htmlparser2 reports each as opened and at once closed. */
+const PLAIN_VOID = new Set(['br', 'img', 'hr'])
+/** Elements whose opening closes an open `<p>` in htmlparser2 (its openImpliesClose): not done here. */
+const CLOSES_P = new Set(['p', 'div', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'ul', 'ol', 'hr'])
+const IMG_ATTRIBUTES = new Set(['src', 'alt', 'title', 'width', 'height'])
+const NAMED_ENTITIES: Record<string, string> = { nbsp: '\u00a0', amp: '&', lt: '<', gt: '>', quot: '"' }
+/** A tag, an entity or a run of text, from where the last one ended. */
+const PLAIN_TOKEN = /<([a-z][a-z0-9]*)((?:[ \t\n\f\r]+[a-z]+="[^"<>&]*")*)[ \t\n\f\r]*>|<\/([a-z][a-z0-9]*)>|&(?:([a-z]+)|#([0-9]{1,7})|#x([0-9a-f]{1,6}));|([^<&]+)/y
+const PLAIN_ATTRIBUTE = /[ \t\n\f\r]+([a-z]+)="([^"]*)"/g
+const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
+/** A character a numeric reference stands for when htmlparser2 would decode it as itself (no C0/C1 remapping, no surrogates). */
+function plainCodePoint(n: number): string | undefined {
+  return (n >= 0x20 && n < 0x7f) || (n >= 0xa0 && n < 0xd800) || (n >= 0xe000 && n < 0xfffe) || (n >= 0x10000 && n <= 0x10ffff) ? String.fromCodePoint(n) : undefined
+}
+
+function plainMarkup(html: string, base: string | undefined, text: TextCollector | undefined): string | undefined {
+  const stack: string[] = []
+  let out = ''
+  let at = 0
+  const chunk = (decoded: string) => {
+    const kept = stripFlattenedRuby(escapeText(decoded))
+    text?.text(unescape(kept))
+    out += kept
+  }
+  PLAIN_TOKEN.lastIndex = 0
+  while (at < html.length) {
+    PLAIN_TOKEN.lastIndex = at
+    const m = PLAIN_TOKEN.exec(html)
+    if (!m) return undefined
+    at = PLAIN_TOKEN.lastIndex
+    const [, open, attributes, close, named, decimal, hex, run] = m
+    if (run !== undefined) chunk(run)
+    else if (named !== undefined) {
+      const character = NAMED_ENTITIES[named]
+      if (character === undefined) return undefined
+      chunk(character)
+    } else if (decimal !== undefined || hex !== undefined) {
+      const character = plainCodePoint(decimal !== undefined ? Number(decimal) : parseInt(hex!, 16))
+      if (character === undefined) return undefined
+      chunk(character)
+    } else if (close !== undefined) {
+      if (stack.pop() !== close) return undefined
+      text?.close(close)
+      out += `</${close}>`
+    } else {
+      const top = stack[stack.length - 1]
+      if ((top === 'p' && CLOSES_P.has(open)) || (top === 'li' && open === 'li')) return undefined
+      const isVoid = PLAIN_VOID.has(open)
+      if (!isVoid && !PLAIN_ELEMENTS.has(open)) return undefined
+      let written = ''
+      if (attributes) {
+        if (open !== 'img') return undefined
+        const seen = new Set<string>()
+        for (const [, name, value] of attributes.matchAll(PLAIN_ATTRIBUTE)) {
+          if (!IMG_ATTRIBUTES.has(name) || seen.has(name) || (value === '' && name !== 'alt')) return undefined
+          seen.add(name)
+          let kept = value
+          if (name === 'src') {
+            const resolved = base === undefined ? undefined : resolve(value, base)
+            if (resolved === undefined || !/^https?:/.test(resolved)) return undefined
+            kept = resolved
+          }
+          written += kept === '' ? ` ${name}=""` : ` ${name}="${escapeText(kept).replace(/"/g, '&quot;')}"`
+        }
+      }
+      text?.open(open)
+      if (isVoid) {
+        text?.close(open)
+        out += `<${open}${written} />`
+      } else {
+        stack.push(open)
+        out += `<${open}>`
+      }
+    }
+  }
+  return stack.length === 0 ? out : undefined
 }
 
 /** The sanitized HTML and its plain text (htmlToText of it) in one parse: every item needs both. */
@@ -153,5 +246,18 @@ export function sanitizeWithText(html: string, baseUrl?: string): { html: string
     return { html: out, text: currentText.result() }
   } finally {
     currentText = undefined
+  }
+}
+
+/** sanitize-html alone, without the fast path: the reference test/normalize/sanitize-fast.test.ts holds the fast path to. */
+export function sanitizeWithTextReference(html: string, baseUrl?: string): { html: string; text: string } {
+  currentText = new TextCollector()
+  currentBase = baseUrl !== undefined && URL.canParse(baseUrl) ? baseUrl : undefined
+  try {
+    const out = stripXmlIllegal(sanitize(stripXmlIllegal(html), OPTIONS)).trim()
+    return { html: out, text: currentText.result() }
+  } finally {
+    currentText = undefined
+    currentBase = undefined
   }
 }

@@ -91,6 +91,17 @@ export class TextCollector {
     if (!this.skipping) this.out.push(text)
   }
 
+  /** Where the collector stands, for {@link rewind}. */
+  mark(): { length: number; skipping: number } {
+    return { length: this.out.length, skipping: this.skipping }
+  }
+
+  /** Everything told since `mark` forgotten. */
+  rewind(mark: { length: number; skipping: number }): void {
+    this.out.length = mark.length
+    this.skipping = mark.skipping
+  }
+
   result(): string {
     return stripXmlIllegal(collapseLines(stripFlattenedRuby(this.out.join(''))))
   }
