@@ -113,28 +113,39 @@ export class Store {
    */
   async nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates> {
     const index = await this.nearIndex()
-    const seqsOf = new Map<number, number[]>()
-    const wanted = new Set<number>()
+    const out: NearCandidates = { buckets: new Map(), records: new Map() }
+    // Each bucket's newest `perBucket` postings are read, and only they: a crowded bucket holds
+    // twice as many (lsh.ts), and reading them all made a poll of template-like items cost more
+    // per item as the buckets filled (issue 9 §3). A posting whose row is gone (retention, here
+    // or in another worker) is forgotten, and the bucket's next ones are read in its place.
+    const pending = new Map<number, { seqs: number[]; next: number; ids: string[] }>()
     for (const bucket of buckets) {
       const seqs = index.lookup(bucket)
-      if (seqs.length === 0) continue
-      seqsOf.set(bucket, seqs)
-      for (const seq of seqs) wanted.add(seq)
+      if (seqs.length) pending.set(bucket, { seqs, next: 0, ids: [] })
     }
-    const found = wanted.size ? await this.call('read near-duplicate fingerprints', () => this.backend.nearBySeq([...wanted])) : new Map<number, NearRecord>()
-    const out: NearCandidates = { buckets: new Map(), records: new Map() }
-    for (const [bucket, seqs] of seqsOf) {
-      const ids: string[] = []
-      for (const seq of seqs) {
-        const record = found.get(seq)
-        // Deleted (by retention, here or in another worker): forgotten here too.
-        if (!record) index.remove(seq, [bucket])
-        else if (ids.length < perBucket) {
-          ids.push(record.itemId)
-          out.records.set(record.itemId, record)
+    const found = new Map<number, NearRecord>()
+    while (pending.size) {
+      const wanted = new Set<number>()
+      for (const p of pending.values()) {
+        for (const seq of p.seqs.slice(p.next, p.next + perBucket - p.ids.length)) if (!found.has(seq)) wanted.add(seq)
+      }
+      if (wanted.size) for (const [seq, record] of await this.call('read near-duplicate fingerprints', () => this.backend.nearBySeq([...wanted]))) found.set(seq, record)
+      for (const [bucket, p] of pending) {
+        const end = p.next + perBucket - p.ids.length
+        for (const seq of p.seqs.slice(p.next, end)) {
+          const record = found.get(seq)
+          if (!record) index.remove(seq, [bucket])
+          else {
+            p.ids.push(record.itemId)
+            out.records.set(record.itemId, record)
+          }
+        }
+        p.next = end
+        if (p.ids.length >= perBucket || p.next >= p.seqs.length) {
+          if (p.ids.length) out.buckets.set(bucket, p.ids)
+          pending.delete(bucket)
         }
       }
-      if (ids.length) out.buckets.set(bucket, ids)
     }
     return out
   }
