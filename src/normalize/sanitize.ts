@@ -164,7 +164,7 @@ const PLAIN_VOID = new Set(['br', 'img', 'hr'])
 /** Elements whose opening closes an open `<p>` in htmlparser2 (its openImpliesClose): not done here. */
 const CLOSES_P = new Set(['p', 'div', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'ul', 'ol', 'hr'])
 const IMG_ATTRIBUTES = new Set(['src', 'alt', 'title', 'width', 'height'])
-const NAMED_ENTITIES: Record<string, string> = { nbsp: '\u00a0', amp: '&', lt: '<', gt: '>', quot: '"' }
+const NAMED_ENTITIES = new Map([['nbsp', '\u00a0'], ['amp', '&'], ['lt', '<'], ['gt', '>'], ['quot', '"']])
 /** A tag, an entity or a run of text, from where the last one ended. */
 const PLAIN_TOKEN = /<([a-z][a-z0-9]*)((?:[ \t\n\f\r]+[a-z]+="[^"<>&]*")*)[ \t\n\f\r]*>|<\/([a-z][a-z0-9]*)>|&(?:([a-z]+)|#([0-9]{1,7})|#x([0-9a-f]{1,6}));|([^<&]+)/y
 const PLAIN_ATTRIBUTE = /[ \t\n\f\r]+([a-z]+)="([^"]*)"/g
@@ -184,7 +184,6 @@ function plainMarkup(html: string, base: string | undefined, text: TextCollector
     text?.text(unescape(kept))
     out += kept
   }
-  PLAIN_TOKEN.lastIndex = 0
   while (at < html.length) {
     PLAIN_TOKEN.lastIndex = at
     const m = PLAIN_TOKEN.exec(html)
@@ -193,7 +192,7 @@ function plainMarkup(html: string, base: string | undefined, text: TextCollector
     const [, open, attributes, close, named, decimal, hex, run] = m
     if (run !== undefined) chunk(run)
     else if (named !== undefined) {
-      const character = NAMED_ENTITIES[named]
+      const character = NAMED_ENTITIES.get(named)
       if (character === undefined) return undefined
       chunk(character)
     } else if (decimal !== undefined || hex !== undefined) {

@@ -20,7 +20,7 @@ function random(seed: number): () => number {
 }
 
 const TEXT = ['区(qū)', '街道', '来源：各界新闻网', ' a > b ', '"引号"', '\n', '  ', 'Ａ', 'e\u0301', '日', 'x<y', '(AP)']
-const ENTITIES = ['&nbsp;', '&amp;', '&lt;', '&gt;', '&quot;', '&#26085;', '&#x65e5;', '&#150;', '&#0;', '&copy;', '&bogus;', '&amp', '&#x1F600;', '&#55296;']
+const ENTITIES = ['&constructor;', '&toString;', '&nbsp;', '&amp;', '&lt;', '&gt;', '&quot;', '&#26085;', '&#x65e5;', '&#150;', '&#0;', '&copy;', '&bogus;', '&amp', '&#x1F600;', '&#55296;']
 const TAGS = ['p', 'div', 'span', 'b', 'strong', 'em', 'li', 'ul', 'ol', 'h2', 'blockquote', 'sub', 'a', 'table', 'td', 'script', 'P', 'rt', 'font']
 const IMAGES = ['<img src="/a.jpg" alt="">', '<img src="b.png" alt="图" width="300">', '<img src="javascript:alert(1)">', '<img src="//cdn.example.cn/c.jpg" title="">', '<img alt="x" src="d.jpg" alt="y">', '<img src=e.jpg>', '<img src="f.jpg" onerror="x()">', '<br>', '<br/>', '</br>', '<hr>', '<img src="g.jpg" />']
 
