@@ -67,16 +67,17 @@ export function canonicalCharset(label: string): string | undefined {
 
 /** Decodes with iconv-lite, never stripping or adding anything. */
 export function decodeWith(body: Uint8Array, charset: string): string {
-  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
   // Well-formed UTF-8 (most feeds) takes Node's own decoder, iconv-lite's for UTF-8 too, without its streaming layer.
-  if (charset === 'utf-8' && isUtf8(bytes)) return bytes.toString('utf8')
-  return iconv.decode(bytes, charset, { stripBOM: false })
+  if (charset === 'utf-8' && isUtf8(body)) return utf8Text(body)
+  return iconv.decode(asBuffer(body), charset, { stripBOM: false })
 }
 
-/** Whether the bytes are well-formed UTF-8 (pure ASCII is). */
-export function isValidUtf8(body: Uint8Array): boolean {
-  return isUtf8(body)
+/** Bytes known to be well-formed UTF-8 (`isUtf8`), as text, a BOM kept. */
+export function utf8Text(body: Uint8Array): string {
+  return asBuffer(body).toString('utf8')
 }
+
+const asBuffer = (body: Uint8Array) => Buffer.from(body.buffer, body.byteOffset, body.byteLength)
 
 /** Whether any byte is outside ASCII. */
 export function hasHighBytes(body: Uint8Array): boolean {

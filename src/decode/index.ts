@@ -6,10 +6,11 @@
  * A declared charset is checked against the bytes: regional portals often declare gb2312 and send
  * UTF-8 (or declare UTF-8 and send GBK) after a CMS migration.
  */
+import { isUtf8 } from 'node:buffer'
 import chardet from 'chardet'
 import { DecodeError } from '../errors.js'
 import type { CharsetSource, Decoded } from '../model.js'
-import { canonicalCharset, decodeWith, hasHighBytes, isValidUtf8 } from './charset.js'
+import { canonicalCharset, decodeWith, hasHighBytes, utf8Text } from './charset.js'
 import {
   charsetFromContentType,
   charsetFromHtmlMeta,
@@ -88,7 +89,7 @@ function run(body: Uint8Array, opts: DecodeOptions, warnings: string[]): Decoded
     return checkDeclared(body, label, charset, where, warnings)
   }
 
-  if (isValidUtf8(body)) return finish(decodeWith(body, 'utf-8'), 'utf-8', 'utf8', warnings)
+  if (isUtf8(body)) return finish(utf8Text(body), 'utf-8', 'utf8', warnings)
   const guessed = guess(body)
   if (guessed) return finish(decodeWith(body, guessed), guessed, 'detected', warnings)
   return finish(decodeWith(body, FALLBACK_CHARSET), FALLBACK_CHARSET, 'fallback', warnings)
@@ -100,13 +101,14 @@ function run(body: Uint8Array, opts: DecodeOptions, warnings: string[]): Decoded
  * mojibake without a single U+FFFD), or replacement characters where another candidate decodes cleanly.
  */
 function checkDeclared(body: Uint8Array, label: string, charset: string, where: CharsetSource, warnings: string[]): Decoded {
-  const text = decodeWith(body, charset)
-  const utf8 = isValidUtf8(body)
-  if (utf8 && charset === 'utf-8') return finish(text, charset, where, warnings)
+  // One scan tells well-formed UTF-8, the common case, before anything is decoded.
+  const utf8 = isUtf8(body)
+  if (utf8 && charset === 'utf-8') return finish(utf8Text(body), charset, where, warnings)
   if (utf8 && hasHighBytes(body)) {
     warnings.push(`declared ${label} (${where}) but bytes are not; used utf-8`)
-    return finish(decodeWith(body, 'utf-8'), 'utf-8', 'utf8', warnings)
+    return finish(utf8Text(body), 'utf-8', 'utf8', warnings)
   }
+  const text = decodeWith(body, charset)
   const bad = countReplacements(text)
   if (bad === 0) return finish(text, charset, where, warnings)
 

@@ -137,14 +137,19 @@ const OPTIONS: sanitize.IOptions = {
  * resolved against `baseUrl`, `rel="noopener noreferrer"` on links, XML-illegal characters gone.
  */
 export function sanitizeHtml(html: string, baseUrl?: string): string {
+  return sanitizeWith(html, baseUrl, true)
+}
+
+/** `fast`: try the fast path first (false only for the reference the tests hold it to). */
+function sanitizeWith(html: string, baseUrl: string | undefined, fast: boolean): string {
   currentBase = baseUrl !== undefined && URL.canParse(baseUrl) ? baseUrl : undefined
   try {
     const clean = stripXmlIllegal(html)
     const mark = currentText?.mark()
-    const fast = plainMarkup(clean, currentBase, currentText)
+    const plain = fast ? plainMarkup(clean, currentBase, currentText) : undefined
     // What the fast path told the text before it gave up is taken back: sanitize-html tells it all again.
-    if (fast === undefined && mark !== undefined) currentText!.rewind(mark)
-    return stripXmlIllegal(fast ?? sanitize(clean, OPTIONS)).trim()
+    if (plain === undefined && mark !== undefined) currentText!.rewind(mark)
+    return stripXmlIllegal(plain ?? sanitize(clean, OPTIONS)).trim()
   } finally {
     currentBase = undefined
   }
@@ -239,24 +244,20 @@ function plainMarkup(html: string, base: string | undefined, text: TextCollector
 
 /** The sanitized HTML and its plain text (htmlToText of it) in one parse: every item needs both. */
 export function sanitizeWithText(html: string, baseUrl?: string): { html: string; text: string } {
-  currentText = new TextCollector()
-  try {
-    const out = sanitizeHtml(html, baseUrl)
-    return { html: out, text: currentText.result() }
-  } finally {
-    currentText = undefined
-  }
+  return withText(html, baseUrl, true)
 }
 
 /** sanitize-html alone, without the fast path: the reference test/normalize/sanitize-fast.test.ts holds the fast path to. */
 export function sanitizeWithTextReference(html: string, baseUrl?: string): { html: string; text: string } {
+  return withText(html, baseUrl, false)
+}
+
+function withText(html: string, baseUrl: string | undefined, fast: boolean): { html: string; text: string } {
   currentText = new TextCollector()
-  currentBase = baseUrl !== undefined && URL.canParse(baseUrl) ? baseUrl : undefined
   try {
-    const out = stripXmlIllegal(sanitize(stripXmlIllegal(html), OPTIONS)).trim()
+    const out = sanitizeWith(html, baseUrl, fast)
     return { html: out, text: currentText.result() }
   } finally {
     currentText = undefined
-    currentBase = undefined
   }
 }

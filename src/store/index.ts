@@ -118,21 +118,22 @@ export class Store {
     // twice as many (lsh.ts), and reading them all made a poll of template-like items cost more
     // per item as the buckets filled (issue 9 §3). A posting whose row is gone (retention, here
     // or in another worker) is forgotten, and the bucket's next ones are read in its place.
-    const pending = new Map<number, { seqs: number[]; next: number; ids: string[] }>()
+    const pending = new Map<number, { seqs: number[]; next: number; ids: string[]; window: number[] }>()
     for (const bucket of buckets) {
       const seqs = index.lookup(bucket)
-      if (seqs.length) pending.set(bucket, { seqs, next: 0, ids: [] })
+      if (seqs.length) pending.set(bucket, { seqs, next: 0, ids: [], window: [] })
     }
     const found = new Map<number, NearRecord>()
     while (pending.size) {
       const wanted = new Set<number>()
       for (const p of pending.values()) {
-        for (const seq of p.seqs.slice(p.next, p.next + perBucket - p.ids.length)) if (!found.has(seq)) wanted.add(seq)
+        p.window = p.seqs.slice(p.next, p.next + perBucket - p.ids.length)
+        p.next += p.window.length
+        for (const seq of p.window) if (!found.has(seq)) wanted.add(seq)
       }
       if (wanted.size) for (const [seq, record] of await this.call('read near-duplicate fingerprints', () => this.backend.nearBySeq([...wanted]))) found.set(seq, record)
       for (const [bucket, p] of pending) {
-        const end = p.next + perBucket - p.ids.length
-        for (const seq of p.seqs.slice(p.next, end)) {
+        for (const seq of p.window) {
           const record = found.get(seq)
           if (!record) index.remove(seq, [bucket])
           else {
@@ -140,7 +141,6 @@ export class Store {
             out.records.set(record.itemId, record)
           }
         }
-        p.next = end
         if (p.ids.length >= perBucket || p.next >= p.seqs.length) {
           if (p.ids.length) out.buckets.set(bucket, p.ids)
           pending.delete(bucket)
