@@ -103,6 +103,7 @@ export type FetchResult =
       finalUrl: string
       httpStatus: number
       validators: Validators
+      /** Time on the network (ms): the requests and their bodies, not the wait for a per-host slot. */
       elapsedMs: number
     }
   | {
@@ -114,6 +115,7 @@ export type FetchResult =
       /** The Content-Type header as sent, e.g. `text/xml; charset=gbk`. */
       contentType?: string
       validators: Validators
+      /** Time on the network (ms): the requests and their bodies, not the wait for a per-host slot. */
       elapsedMs: number
     }
 
@@ -242,6 +244,11 @@ export interface SourceState {
   /** WebSub hub the source advertises, and the URL its feed was last fetched from (the hub's topic). */
   hub?: string
   finalUrl?: string
+  /**
+   * How long the last fetch took on the network (ms; a failed one: until it failed): a round
+   * starts the slowest sources first (scheduler/index.ts).
+   */
+  lastFetchMs?: number
 }
 
 /** A source's item list entry: id and published time (ms), newest first, so views merge without loading items. */

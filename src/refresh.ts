@@ -76,7 +76,7 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
 
     if (fetched.kind === 'not-modified') {
       for (const w of fetchWarnings) deps.log.warn({ source: source.id }, w)
-      state = { ...succeeded(state, source, started, deps, 'not-modified', fetched.httpStatus), validators: fetched.validators }
+      state = { ...succeeded(state, source, started, deps, 'not-modified', fetched.httpStatus, fetched.elapsedMs), validators: fetched.validators }
       await deps.store.putState(state)
       return result('not-modified', { httpStatus: fetched.httpStatus })
     }
@@ -106,6 +106,8 @@ export async function refreshSource(source: SourceConfig, deps: RefreshDeps): Pr
       httpStatus: error instanceof FetchError ? error.httpStatus : undefined,
       lastError: message,
       consecutiveFailures: failures,
+      // A fetch that failed took its time too (a timeout, its whole length), queueing included.
+      lastFetchMs: error instanceof FetchError ? Math.round(performance.now() - startedMs) : state.lastFetchMs,
       nextPoll: (scheduled && scheduled > retryAt ? scheduled : retryAt).toISOString(),
     }
     deps.log.error({ source: source.id, consecutive_failures: failures, retry_at: failed.nextPoll }, message)
@@ -152,7 +154,7 @@ async function commit(
       const removed = kept.dropped.length ? [...(await loadItems(deps.store, kept.dropped)).values()] : []
       const state: SourceState = last
         ? {
-            ...succeeded(before, source, started, deps, 'ok', fetched.httpStatus),
+            ...succeeded(before, source, started, deps, 'ok', fetched.httpStatus, fetched.elapsedMs),
             validators: fetched.validators,
             itemCount: kept.list.length,
             ambiguousLinks: [...ambiguous].slice(-MAX_AMBIGUOUS_LINKS),
@@ -183,7 +185,7 @@ async function loadItems(store: Store, ids: string[]): Promise<Map<string, Entry
   return new Map((await store.getItems(ids)).filter((e): e is Entry => !!e).map((e) => [e.id, e]))
 }
 
-function succeeded(state: SourceState, source: SourceConfig, started: Date, deps: RefreshDeps, outcome: PollOutcome, httpStatus: number): SourceState {
+function succeeded(state: SourceState, source: SourceConfig, started: Date, deps: RefreshDeps, outcome: PollOutcome, httpStatus: number, fetchMs: number): SourceState {
   return {
     ...state,
     lastAttempt: started.toISOString(),
@@ -192,6 +194,7 @@ function succeeded(state: SourceState, source: SourceConfig, started: Date, deps
     httpStatus,
     lastError: undefined,
     consecutiveFailures: 0,
+    lastFetchMs: fetchMs,
     nextPoll: deps.nextRun?.(source, started)?.toISOString(),
   }
 }

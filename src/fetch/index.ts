@@ -104,13 +104,15 @@ export function createFetcher(options: FetcherOptions = {}): Fetcher {
     async fetch(url, validators, opts = {}) {
       const started = performance.now()
       const target = parseSourceUrl(url, opts.sourceId)
+      const network = { ms: 0 }
       let answer: Answer
       if (target.protocol === 'file:') {
         // A local file is the operator's own source, never a link someone else's page gave us.
         if ((opts.trustedHost ?? '') !== '') throw fetchError(`${target.href} refused: a local file, and the source is on ${opts.trustedHost}`, { sourceId: opts.sourceId })
         answer = await fetchFile(target, validators, opts.maxBodyBytes ?? settings.maxBodyBytes, opts.sourceId)
-      } else answer = await fetchHttp(target, validators, opts, settings, limiter)
-      return { ...answer, url, elapsedMs: Math.round(performance.now() - started) }
+        network.ms = performance.now() - started
+      } else answer = await fetchHttp(target, validators, opts, settings, limiter, network)
+      return { ...answer, url, elapsedMs: Math.round(network.ms) }
     },
   }
 }
@@ -160,6 +162,8 @@ async function fetchHttp(
   opts: FetchOptions,
   settings: Settings,
   limiter: HostSlots,
+  /** Time spent inside per-host slots, the exchanges themselves, summed over hops. */
+  network: { ms: number },
 ): Promise<Answer> {
   const headers: Record<string, string> = {
     accept: ACCEPT,
@@ -189,7 +193,18 @@ async function fetchHttp(
       const pinned = await approvedAddresses(current, trustedHost, redirects > 0, settings, where)
       let hop: Hop
       try {
-        hop = await limiter.run(current.host, () => exchange(current, validators, headers, exchangeSignal(), where, settings, pinned, opts.maxBodyBytes ?? settings.maxBodyBytes), caller.signal)
+        hop = await limiter.run(
+          current.host,
+          async () => {
+            const from = performance.now()
+            try {
+              return await exchange(current, validators, headers, exchangeSignal(), where, settings, pinned, opts.maxBodyBytes ?? settings.maxBodyBytes)
+            } finally {
+              network.ms += performance.now() - from
+            }
+          },
+          caller.signal,
+        )
       } catch (error) {
         if (error instanceof FetchError) throw error
         if (caller.signal.aborted) throw fetchError('aborted', where, { cause: error })

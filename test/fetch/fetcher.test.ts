@@ -342,6 +342,15 @@ describe('per-host concurrency cap', () => {
     expect(seen.max).toBe(cap)
   })
 
+  it('reports the time on the network, not the wait for a slot on the host', async () => {
+    const s = await serve((req, res) => void setTimeout(() => res.end(RSS), req.url === '/slow' ? 300 : 0))
+    const fetcher = createFetcher({ perHostConcurrency: 1 })
+    const [slow, quick] = await Promise.all([fetcher.fetch(s.url('/slow'), {}), fetcher.fetch(s.url('/quick'), {})])
+    // The quick one waited for the slow one's slot, but was itself quick.
+    expect(slow.elapsedMs).toBeGreaterThanOrEqual(295)
+    expect(quick.elapsedMs).toBeLessThan(150)
+  })
+
   it('the default cap is 2', async () => {
     const { s, seen, transport } = await countingServer()
     const fetcher = createFetcher({ fetch: transport })
