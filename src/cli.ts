@@ -204,8 +204,18 @@ interface Runtime {
 }
 
 async function runtime(options: Options, log: Logger, polls: boolean): Promise<Runtime> {
-  const config = await loadConfig(options.config)
-  const store = await openStore(options.store)
+  // A process that polls starts its reader threads first: their start-up (loading the parsers) runs
+  // on the other cores while this one loads the config and opens the store.
+  const readPool = new ReadPool()
+  if (polls) readPool.warm()
+  const config = await loadConfig(options.config).catch(async (error: unknown) => {
+    await readPool.close()
+    throw error
+  })
+  const store = await openStore(options.store).catch(async (error: unknown) => {
+    await readPool.close()
+    throw error
+  })
   const metrics = new Metrics({ defaultMetrics: true })
   const rev = new RevWatcher(store, log, metrics)
   const url = polls ? queueUrl(options, store) : undefined
@@ -223,7 +233,6 @@ async function runtime(options: Options, log: Logger, polls: boolean): Promise<R
   }
   // One commit at a time in this process, and across workers when they coordinate through Redis.
   const commitLock = coordination ? nested(new Mutex(), new RedisLock(coordination.locks, `${COORDINATION_PREFIX}:commit`, log)) : new Mutex()
-  const readPool = new ReadPool()
   return {
     config,
     store,

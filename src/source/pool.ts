@@ -17,6 +17,13 @@ export function defaultReaders(): number {
   return Math.max(1, Math.min(availableParallelism(), 8))
 }
 
+/**
+ * Bodies waiting for a reader thread beyond which new polls wait to start (ReadPool.room): with
+ * hundreds of polls in flight, fetching outruns reading when feeds are large, and every body
+ * fetched but not yet read is memory held for nothing.
+ */
+export const MAX_BACKLOG_BYTES = 32 * 1024 * 1024
+
 /** Errors a digest can end in, rebuilt on this side of the thread boundary with their class. */
 const ERRORS: Record<string, new (message: string) => AppError> = { ParseError, DecodeError, AppError }
 
@@ -37,14 +44,32 @@ export class ReadPool {
   private readonly queue: Task[] = []
   private next = 0
   private closed = false
+  /** Bytes of the bodies in `queue`. */
+  private backlog = 0
+  private readonly roomWaiters: Array<() => void> = []
 
-  constructor(private readonly size = defaultReaders()) {}
+  constructor(
+    private readonly size = defaultReaders(),
+    private readonly maxBacklogBytes = MAX_BACKLOG_BYTES,
+  ) {}
+
+  /** Starts the threads now rather than on the first body: their start-up then overlaps the process's own. */
+  warm(): void {
+    while (!this.closed && this.readers.length < this.size) this.spawn()
+  }
+
+  /** Resolves once the bodies waiting for a thread are under maxBacklogBytes: a poll about to start waits on it. */
+  room(): Promise<void> {
+    if (this.backlog <= this.maxBacklogBytes || this.closed) return Promise.resolve()
+    return new Promise((resolve) => this.roomWaiters.push(resolve))
+  }
 
   /** The digest of one body, in the first free thread. The body's memory moves to that thread. */
   run(input: DigestInput): Promise<Digest> {
     if (this.closed) return Promise.reject(new AppError('read: the reader threads are closed'))
     return new Promise((resolve, reject) => {
       this.queue.push({ id: ++this.next, input, resolve, reject })
+      this.backlog += input.body.byteLength
       this.dispatch()
     })
   }
@@ -52,6 +77,8 @@ export class ReadPool {
   async close(): Promise<void> {
     this.closed = true
     for (const task of this.queue.splice(0)) task.reject(new AppError('read: the reader threads are closed'))
+    this.backlog = 0
+    for (const resolve of this.roomWaiters.splice(0)) resolve()
     await Promise.all(this.readers.map((r) => r.worker.terminate()))
     this.readers.length = 0
   }
@@ -62,6 +89,8 @@ export class ReadPool {
       if (!reader && this.readers.length < this.size) reader = this.spawn()
       if (!reader) return
       const task = this.queue.shift()!
+      this.backlog -= task.input.body.byteLength
+      if (this.backlog <= this.maxBacklogBytes) for (const resolve of this.roomWaiters.splice(0)) resolve()
       reader.task = task
       // A busy thread keeps the process alive (a poll awaits it); an idle one does not.
       reader.worker.ref()

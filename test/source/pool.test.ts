@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { resolveConfig } from '../../src/config/index.js'
+import { digest, type DigestInput } from '../../src/source/digest.js'
+import { ReadPool } from '../../src/source/pool.js'
+
+// A real GBK-encoded national portal feed (test/fixtures/e2e/README.md says where it is from).
+const BODY = readFileSync(new URL('../fixtures/e2e/people-politics.gbk.xml', import.meta.url))
+
+const source = resolveConfig({
+  site: { title: 't', url: 'https://news.example.org' },
+  disclaimer: { text: '本网只是转载。' },
+  categories: { politics: { title: '时政' } },
+  sources: [{ id: 'people', title: '人民网', url: 'http://127.0.0.1:9/politics.xml', categories: ['politics'] }],
+}).sources[0]
+
+/** A fresh copy of the body each time: the pool moves a body's memory to the thread that reads it. */
+function input(): DigestInput {
+  return { source, body: new Uint8Array(BODY), finalUrl: source.url, nowMs: Date.parse('2026-12-03T00:00:00Z'), knownAmbiguous: [], storedIds: [], final: true }
+}
+
+const pools: ReadPool[] = []
+afterEach(async () => {
+  while (pools.length) await pools.pop()!.close()
+})
+function pool(size: number, maxBacklogBytes?: number): ReadPool {
+  const made = new ReadPool(size, maxBacklogBytes)
+  pools.push(made)
+  return made
+}
+
+describe('ReadPool', { timeout: 60_000 }, () => {
+  it('reads a body in a thread to what reading it here gives', async () => {
+    const here = await digest(input())
+    const there = await pool(2).run(input())
+    expect(here.entries.length).toBeGreaterThan(5)
+    expect(there.entries.map((e) => [e.id, e.title, e.published])).toEqual(here.entries.map((e) => [e.id, e.title, e.published]))
+    expect(there.decoded.encoding).toBe(here.decoded.encoding)
+    expect([...(there.prints?.keys() ?? [])]).toEqual([...(here.prints?.keys() ?? [])])
+  })
+
+  it('holds new polls back while more bodies wait for a thread than it allows, and lets them go as the threads take them', async () => {
+    // One thread; room for one body waiting. The first body goes to the thread at once, the
+    // second waits within the limit, the third puts the wait over it.
+    const readers = pool(1, BODY.byteLength)
+    let read = 0
+    const runs = [input(), input()].map((i) => readers.run(i).then(() => read++))
+    let roomAfter: number | undefined
+    await readers.room()
+    runs.push(readers.run(input()).then(() => read++))
+    const room = readers.room().then(() => (roomAfter = read))
+    await new Promise((r) => setImmediate(r))
+    expect(roomAfter).toBeUndefined()
+    await Promise.all([...runs, room])
+    // Room came when the first body was read and the second went to the thread, not at the end.
+    expect(roomAfter).toBeGreaterThanOrEqual(1)
+    expect(roomAfter).toBeLessThan(3)
+    expect(read).toBe(3)
+  })
+
+  it('on close, lets waiting polls go and fails the bodies still queued, naming why', async () => {
+    const readers = pool(1, 1)
+    const runs = [input(), input(), input()].map((i) => readers.run(i).then(() => 'read', (e: Error) => e.message))
+    const room = readers.room().then(() => 'room')
+    await readers.close()
+    expect(await room).toBe('room')
+    const outcomes = await Promise.all(runs)
+    expect(outcomes.slice(1)).toEqual(['read: the reader threads are closed', 'read: the reader threads are closed'])
+    await expect(readers.run(input())).rejects.toThrow('read: the reader threads are closed')
+  })
+})
