@@ -63,4 +63,58 @@ describe('Scheduler', () => {
     await new Promise((r) => setTimeout(r, 100))
     expect(hits).toBe(0)
   })
+
+  it('records how long each fetch took and starts the next round with the slowest, the rest in configured order', async () => {
+    // Three portals on one server, one of them slow and one failing slowly; one poll at a time,
+    // so the order the server sees is the order the scheduler chose.
+    const delay: Record<string, number> = { '/slow.xml': 300, '/broken.xml': 150 }
+    const seen: string[] = []
+    const host = await listen((req, res) => {
+      seen.push(req.url!)
+      setTimeout(() => (req.url === '/broken.xml' ? res.writeHead(500).end() : res.writeHead(200, { 'Content-Type': 'application/rss+xml' }).end(RSS)), delay[req.url!] ?? 0)
+    })
+    cleanup.push(host.close)
+    const base = configFor(`${host.url}/feed.xml`)
+    const ids = ['quick', 'slow', 'broken', 'other']
+    const config = { ...base, sources: ids.map((id) => ({ ...base.sources[0], id, url: `${host.url}/${id}.xml` })) }
+    const store = await openStore('memory://')
+    const s = new Scheduler(config, { store, fetcher: createFetcher(), now: () => new Date(), log: silentLogger, commitLock: new Mutex(), concurrency: 1 })
+    cleanup.push(() => s.stop())
+
+    await s.pollAll()
+    expect(seen).toEqual(['/quick.xml', '/slow.xml', '/broken.xml', '/other.xml'])
+    const states = await store.getStates(ids)
+    expect(states.get('slow')!.lastFetchMs).toBeGreaterThanOrEqual(295)
+    expect(states.get('broken')!.lastFetchMs).toBeGreaterThanOrEqual(145)
+    expect(states.get('quick')!.lastFetchMs).toBeLessThan(145)
+
+    seen.length = 0
+    await s.pollAll()
+    expect(seen).toEqual(['/slow.xml', '/broken.xml', '/quick.xml', '/other.xml'])
+  })
+
+  it('lets the poll expected to take longest go first when polls wait for a turn', async () => {
+    const seen: string[] = []
+    let release: (() => void) | undefined
+    const host = await listen((req, res) => {
+      seen.push(req.url!)
+      const answer = () => res.writeHead(200, { 'Content-Type': 'application/rss+xml' }).end(RSS)
+      if (req.url === '/first.xml') release = answer
+      else answer()
+    })
+    cleanup.push(host.close)
+    const base = configFor(`${host.url}/feed.xml`)
+    const ids = ['first', 'a', 'b', 'c', 'd']
+    const config = { ...base, sources: ids.map((id) => ({ ...base.sources[0], id, url: `${host.url}/${id}.xml` })) }
+    const s = new Scheduler(config, { store: await openStore('memory://'), fetcher: createFetcher(), now: () => new Date(), log: silentLogger, commitLock: new Mutex(), concurrency: 1 })
+    cleanup.push(() => s.stop())
+    const [first, a, b, c, d] = config.sources
+    const polls = [s.poll(first)]
+    await until(() => release !== undefined, 'the first request')
+    // While the one slot is taken: a expects 10 ms, b 500 ms, c never polled, d 500 ms.
+    polls.push(s.poll(a, 10), s.poll(b, 500), s.poll(c), s.poll(d, 500))
+    release!()
+    await Promise.all(polls)
+    expect(seen).toEqual(['/first.xml', '/b.xml', '/d.xml', '/a.xml', '/c.xml'])
+  })
 })
