@@ -66,8 +66,12 @@ export class Store {
     this.location = location
   }
 
-  async getState(sourceId: string): Promise<SourceState | undefined> {
-    return this.call(`read state of ${sourceId}`, () => this.keyv.get<SourceState>(`source:${sourceId}:state`))
+  /**
+   * One source's state. Calls made in the same turn of the event loop are read together, in one
+   * batched read: a round's hundreds of polls each read their state as they start.
+   */
+  getState(sourceId: string): Promise<SourceState | undefined> {
+    return this.stateReads.add(sourceId)
   }
 
   async getStates(sourceIds: string[]): Promise<Map<string, SourceState>> {
@@ -79,10 +83,28 @@ export class Store {
     return out
   }
 
-  /** Saves a source's state alone (e.g. after a failed poll: nothing else changes). */
-  async putState(state: SourceState): Promise<void> {
-    await this.call(`write state of ${state.id}`, () => this.keyv.set(`source:${state.id}:state`, state))
+  /**
+   * Saves a source's state alone (an unchanged feed, a failed poll: nothing else changes). Calls
+   * made in the same turn of the event loop are written together, one transaction on SQLite (a
+   * round of unchanged feeds made one per source); each resolves once its state is stored.
+   */
+  putState(state: SourceState): Promise<void> {
+    return this.stateWrites.add(state)
   }
+
+  private readonly stateReads = new Coalesced<string, SourceState | undefined>((ids) =>
+    ids.length === 1
+      ? this.call(`read state of ${ids[0]}`, async () => [await this.keyv.get<SourceState>(`source:${ids[0]}:state`)])
+      : this.many<SourceState>(ids.map((id) => `source:${id}:state`), `read the state of ${ids.length} sources`),
+  )
+
+  // Keyv's setMany answers each write's success, or (adapters with a setMany of their own) nothing: their errors throw.
+  private readonly stateWrites = new Coalesced<SourceState, void>(async (states) => {
+    const what = states.length === 1 ? `write state of ${states[0].id}` : `write the state of ${states.length} sources`
+    const written = await this.call(what, () => this.keyv.setMany(states.map((state) => ({ key: `source:${state.id}:state`, value: state }))))
+    if (written?.some((w) => w === false)) throw new StoreError(`store: ${what}: the store did not take it (${describeLocation(this.location)})`)
+    return states.map(() => undefined)
+  })
 
   async getList(sourceId: string): Promise<ItemRef[]> {
     return (await this.call(`read item list of ${sourceId}`, () => this.keyv.get<ItemRef[]>(`source:${sourceId}:items`))) ?? []
@@ -259,6 +281,31 @@ export class Store {
     } finally {
       clearTimeout(timer)
     }
+  }
+}
+
+/**
+ * Calls made in the same turn of the event loop, run as one batch when the turn ends (a
+ * DataLoader): each caller gets its own result, or the batch's error.
+ */
+class Coalesced<In, Out> {
+  private pending: Array<{ input: In; resolve: (out: Out) => void; reject: (error: unknown) => void }> = []
+
+  constructor(private readonly run: (inputs: In[]) => Promise<Out[]>) {}
+
+  add(input: In): Promise<Out> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ input, resolve, reject }) === 1) setImmediate(() => this.flush())
+    })
+  }
+
+  private flush(): void {
+    const batch = this.pending
+    this.pending = []
+    this.run(batch.map((p) => p.input)).then(
+      (outs) => batch.forEach((p, i) => p.resolve(outs[i])),
+      (error: unknown) => batch.forEach((p) => p.reject(error)),
+    )
   }
 }
 

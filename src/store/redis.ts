@@ -16,12 +16,16 @@ interface Client {
   multi(): Multi
   sendCommand(args: string[]): Promise<unknown>
   mGet(keys: string[]): Promise<Array<string | null | unknown>>
+  readonly isReady: boolean
 }
 interface Multi {
   addCommand(args: string[]): Multi
   exec(): Promise<unknown[]>
   execAsPipeline(): Promise<unknown[]>
 }
+
+/** How long close() lets commands in flight finish before it drops the connection. */
+const CLOSE_GRACE_MS = 2_000
 
 /** Commands sent per round trip when reading buckets: large batches without one huge reply. */
 const READ_CHUNK = 5_000
@@ -191,8 +195,19 @@ export class RedisBackend implements Backend {
     } while (cursor !== '0')
   }
 
+  /**
+   * Lets commands in flight finish, but never waits on a server that has gone: a client that is
+   * not connected, or does not finish within CLOSE_GRACE_MS, is destroyed (its queued commands
+   * fail, as they would have anyway), so shutting down during an outage does not hang.
+   */
   async close(): Promise<void> {
-    await this.adapter.disconnect().catch(() => undefined)
+    const destroy = () => this.adapter.disconnect(true).catch(() => undefined)
+    if (!this.client.isReady) return destroy()
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, CLOSE_GRACE_MS, 'late')))
+    const closed = this.adapter.disconnect().then(() => 'closed' as const, () => 'closed' as const)
+    if ((await Promise.race([closed, late])) === 'late') await destroy()
+    clearTimeout(timer)
   }
 }
 

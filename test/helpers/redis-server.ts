@@ -32,13 +32,13 @@ export async function startRedis(options: { durable?: boolean } = {}): Promise<P
     child = spawn('redis-server', args, { stdio: 'ignore' })
     const deadline = Date.now() + 10_000
     while (!(await answers(port))) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`)
+      if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server did not start on port ${port}`)
       await new Promise((r) => setTimeout(r, 50))
     }
   }
   const signal = (name: NodeJS.Signals) => async () => {
     const running = child
-    if (!running || running.exitCode !== null) return
+    if (!running || running.exitCode !== null || running.signalCode !== null) return
     const exited = new Promise((resolve) => running.once('exit', resolve))
     running.kill(name)
     await exited

@@ -7,6 +7,7 @@ import { retain } from '../../src/store/retention.js'
 import Database from 'better-sqlite3'
 import { entry } from '../helpers/entries.js'
 import { storeBackends } from '../helpers/stores.js'
+import { startRedis } from '../helpers/redis-server.js'
 import type { Entry } from '../../src/model.js'
 
 
@@ -64,6 +65,45 @@ describe.each(backends)('Store on %s', (name, url, why) => {
     expect(await store.lookupKeys([`link:https://x.example/${unique}/a`, 'link:none'])).toEqual([a.id, undefined])
     expect((await store.getState(`${unique}-s`))?.validators).toEqual({ etag: '"x"' })
     expect((await store.getStates([`${unique}-s`, 'nope'])).size).toBe(1)
+  })
+
+  run('reads and writes the states of many sources asked for at once in one batch each, every caller answered', async () => {
+    const store = await openStore(url!)
+    opened.push(store)
+    const keyv = (store as unknown as { keyv: { setMany: (...a: unknown[]) => unknown; getMany: (...a: unknown[]) => unknown } }).keyv
+    const calls = { setMany: 0, getMany: 0 }
+    for (const name of ['setMany', 'getMany'] as const) {
+      const original = keyv[name].bind(keyv)
+      keyv[name] = (...a: unknown[]) => (calls[name]++, original(...a))
+    }
+    const ids = Array.from({ length: 300 }, (_, i) => `${unique}-many-${i}`)
+    await Promise.all(ids.map((id, i) => store.putState({ id, consecutiveFailures: 0, validators: { etag: `"${i}"` }, itemCount: i, ambiguousLinks: [], lastFetchMs: i })))
+    expect(calls.setMany).toBe(1)
+    const states = await Promise.all(ids.map((id) => store.getState(id)))
+    expect(calls.getMany).toBe(1)
+    expect(states.map((s) => s?.validators.etag)).toEqual(ids.map((_, i) => `"${i}"`))
+    expect(await store.getState(`${unique}-never`)).toBeUndefined()
+    // A later turn of the event loop is a batch of its own.
+    await store.putState({ id: ids[0], consecutiveFailures: 1, validators: {}, itemCount: 0, ambiguousLinks: [] })
+    expect(calls.setMany).toBe(2)
+    expect((await store.getState(ids[0]))?.consecutiveFailures).toBe(1)
+  })
+
+  // @keyv/redis connects again on demand after close, so there the store goes away as a killed
+  // server of the test's own; memory:// cannot go away.
+  ;(name === 'memory' ? it.skip : run)('fails every state write of a batch, with the store named, when the store is gone', { timeout: 30_000 }, async () => {
+    const server = name === 'redis' ? await startRedis() : undefined
+    try {
+      const store = await openStore(server?.url ?? url!)
+      if (server) await server.kill()
+      else await store.close()
+      const writes = ['a', 'b'].map((id) => store.putState({ id: `${unique}-${id}`, consecutiveFailures: 0, validators: {}, itemCount: 0, ambiguousLinks: [] }).then(() => undefined, (e: unknown) => e))
+      for (const error of await Promise.all(writes)) expect(String(error)).toMatch(/^StoreError: store: write the state of 2 sources: /)
+      // Shutting down during the outage must not wait for a server that is not coming back.
+      if (server) await store.close()
+    } finally {
+      await server?.close()
+    }
   })
 
   run('deletes removed items and only the keys that still point at them', async () => {
