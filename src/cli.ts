@@ -8,13 +8,11 @@ import { AppError, ConfigError, errorMessage } from './errors.js'
 import { loadConfig } from './config/index.js'
 import { DEFAULT_STORE_URL, openStore, describeLocation, type Store } from './store/index.js'
 import { createFetcher, PER_HOST_CONCURRENCY, type FetcherOptions } from './fetch/index.js'
-import { RedisCrawlQueue, RedisHostSlots } from './fetch/redis-hosts.js'
 import { Metrics } from './metrics.js'
 import { createLogger, type Logger } from './log.js'
-import { POLL_CONCURRENCY, QueuePoller, Scheduler, type Poller } from './scheduler/index.js'
-import { TAKEOVER_MS } from './scheduler/queue.js'
-import { connectRedis } from './scheduler/redis.js'
-import { Mutex, nested, RedisLock, type Lock } from './store/lock.js'
+import { POLL_CONCURRENCY, Scheduler, TAKEOVER_MS, type Poller } from './scheduler/index.js'
+import type { QueuePoller } from './scheduler/queue.js'
+import { Mutex, type Lock } from './store/lock.js'
 import { RevWatcher } from './http/rev.js'
 import type { Fetcher } from './fetch/index.js'
 import type { RefreshResult } from './refresh.js'
@@ -186,6 +184,8 @@ interface Coordination {
   queue: Redis
   /** The commit lock's and host gates': fails at once while Redis is away. */
   locks: Redis
+  /** Loaded only by a process that coordinates: BullMQ and ioredis cost ~0.2 s of start-up. */
+  QueuePoller: typeof QueuePoller
 }
 
 interface Runtime {
@@ -220,19 +220,19 @@ async function runtime(options: Options, log: Logger, polls: boolean): Promise<R
   const rev = new RevWatcher(store, log, metrics)
   const url = polls ? queueUrl(options, store) : undefined
   let coordination: Coordination | undefined
-  if (url) {
-    const onError = (role: string) => (error: Error) => log.debug({ role }, `queue: redis: ${error.message}`)
-    coordination = { queue: await connectRedis(url, 'queue', onError('queue')), locks: await connectRedis(url, 'locks', onError('locks')) }
-  }
   const stopping = stopController()
   const fetcherOptions: FetcherOptions = { signal: stopping.signal }
-  if (coordination) {
+  // One commit at a time in this process, and across workers when they coordinate through Redis.
+  let commitLock: Lock = new Mutex()
+  if (url) {
+    const [{ connectRedis }, { RedisCrawlQueue, RedisHostSlots }, { nested, RedisLock }, { QueuePoller }] = await Promise.all([import('./scheduler/redis.js'), import('./fetch/redis-hosts.js'), import('./store/lock.js'), import('./scheduler/queue.js')])
+    const onError = (role: string) => (error: Error) => log.debug({ role }, `queue: redis: ${error.message}`)
+    coordination = { queue: await connectRedis(url, 'queue', onError('queue')), locks: await connectRedis(url, 'locks', onError('locks')), QueuePoller }
     const gates = { prefix: COORDINATION_PREFIX, onUnavailable: (error: unknown) => log.warn(`fetch: the per-host limits of other workers cannot be checked, going ahead on this process's: ${errorMessage(error)}`) }
     fetcherOptions.hostSlots = new RedisHostSlots(coordination.locks, PER_HOST_CONCURRENCY, gates)
     fetcherOptions.crawlQueue = new RedisCrawlQueue(coordination.locks, gates)
+    commitLock = nested(new Mutex(), new RedisLock(coordination.locks, `${COORDINATION_PREFIX}:commit`, log))
   }
-  // One commit at a time in this process, and across workers when they coordinate through Redis.
-  const commitLock = coordination ? nested(new Mutex(), new RedisLock(coordination.locks, `${COORDINATION_PREFIX}:commit`, log)) : new Mutex()
   return {
     config,
     store,
@@ -257,7 +257,7 @@ async function runtime(options: Options, log: Logger, polls: boolean): Promise<R
 function poller(rt: Runtime, options: Options, log: Logger, onResult: (result: RefreshResult) => void): Poller {
   const deps = { store: rt.store, fetcher: rt.fetcher, readPool: rt.readPool, now: () => new Date(), log, metrics: rt.metrics, commitLock: rt.commitLock, onResult }
   if (!rt.coordination) return new Scheduler(rt.config, { ...deps, concurrency: options.concurrency })
-  return new QueuePoller(rt.config, deps, rt.coordination.queue, { prefix: COORDINATION_PREFIX, concurrency: options.concurrency, takeoverMs: options.takeoverMs })
+  return new rt.coordination.QueuePoller(rt.config, deps, rt.coordination.queue, { prefix: COORDINATION_PREFIX, concurrency: options.concurrency, takeoverMs: options.takeoverMs })
 }
 
 /**

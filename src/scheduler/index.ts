@@ -5,7 +5,6 @@ import type { RefreshResult } from '../refresh.js'
 import { isBackingOff, runPoll, StoreBackoff, type PollDeps, type PollRun } from './poll.js'
 import { stopController } from '../abort.js'
 
-export { QueuePoller, type QueueSettings } from './queue.js'
 
 /**
  * Sources polled at the same time by one process (node-cron) or one worker (BullMQ's
@@ -18,6 +17,13 @@ export { QueuePoller, type QueueSettings } from './queue.js'
  * MAX_BACKLOG_BYTES of bodies queued (source/pool.ts), so fast fetching cannot pile bodies up.
  */
 export const POLL_CONCURRENCY = 256
+
+/**
+ * How long a dead worker's poll waits before another worker takes it over (BullMQ's lock
+ * duration; stalled checks run as often): longer than an event loop ever stalls, short next to
+ * a schedule. FEEDLOOM_TAKEOVER_MS sets it.
+ */
+export const TAKEOVER_MS = 30_000
 
 /** What runs the polls of a process: node-cron alone (Scheduler) or BullMQ across workers (QueuePoller). */
 export interface Poller {

@@ -16,19 +16,13 @@ import { backoffDelayMs } from '../fetch/backoff.js'
 import type { Metrics } from '../metrics.js'
 import type { RefreshResult } from '../refresh.js'
 import { isBackingOff, runPoll, StoreBackoff, type PollDeps, type PollRun } from './poll.js'
-import type { Poller } from './index.js'
+import { TAKEOVER_MS, type Poller } from './index.js'
 import { stopController } from '../abort.js'
 
 /** BullMQ's queue of polls; its keys start with the deployment's prefix. */
 export const QUEUE_NAME = 'polls'
 /** A job that failed for the deployment's reasons (commit lock unreachable, a bug) is tried this many times in all. */
 export const JOB_ATTEMPTS = 3
-/**
- * How long a dead worker's poll waits before another worker takes it over (BullMQ's lock
- * duration; stalled checks run as often): longer than an event loop ever stalls, short next to
- * a schedule. FEEDLOOM_TAKEOVER_MS sets it.
- */
-export const TAKEOVER_MS = 30_000
 /** A repeated queue error is logged again after this long. */
 const QUEUE_WARNING_MS = 10_000
 /** Finished jobs kept for inspection: enough to see the last rounds, bounded whatever the uptime. */
