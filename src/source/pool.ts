@@ -36,8 +36,18 @@ interface Task {
 
 interface Reader {
   worker: Worker
-  task?: Task
+  /** Sent to the thread and not answered yet: the one it reads, and at most one waiting there. */
+  tasks: Map<number, Task>
 }
+
+/**
+ * Bodies a thread holds at once: the one it reads and the next, so a thread that finishes goes on
+ * at once instead of waiting for the main thread, busy fetching and committing, to send it more.
+ * (Sending to a thread the moment it answered took 0.5 ms a postMessage on two cores, against
+ * 25 µs to an idle one. Over 2,000-source rounds the change is within the runs' noise: round 3
+ * 4.2–4.6 s with two, 4.9–5.1 s with one, in alternating runs.)
+ */
+const PER_THREAD = 2
 
 export class ReadPool {
   private readonly readers: Reader[] = []
@@ -76,7 +86,12 @@ export class ReadPool {
 
   async close(): Promise<void> {
     this.closed = true
-    for (const task of this.queue.splice(0)) task.reject(new AppError('read: the reader threads are closed'))
+    const closed = () => new AppError('read: the reader threads are closed')
+    for (const task of this.queue.splice(0)) task.reject(closed())
+    for (const reader of this.readers) {
+      for (const task of reader.tasks.values()) task.reject(closed())
+      reader.tasks.clear()
+    }
     this.backlog = 0
     for (const resolve of this.roomWaiters.splice(0)) resolve()
     await Promise.all(this.readers.map((r) => r.worker.terminate()))
@@ -85,13 +100,13 @@ export class ReadPool {
 
   private dispatch(): void {
     while (this.queue.length) {
-      let reader = this.readers.find((r) => !r.task)
-      if (!reader && this.readers.length < this.size) reader = this.spawn()
+      let reader = this.leastBusy()
+      if (reader?.tasks.size !== 0 && this.readers.length < this.size) reader = this.spawn()
       if (!reader) return
       const task = this.queue.shift()!
       this.backlog -= task.input.body.byteLength
       if (this.backlog <= this.maxBacklogBytes) for (const resolve of this.roomWaiters.splice(0)) resolve()
-      reader.task = task
+      reader.tasks.set(task.id, task)
       // A busy thread keeps the process alive (a poll awaits it); an idle one does not.
       reader.worker.ref()
       const body = ownBuffer(task.input.body)
@@ -99,24 +114,31 @@ export class ReadPool {
     }
   }
 
+  /** The thread with the fewest bodies, if one has room for another. */
+  private leastBusy(): Reader | undefined {
+    let best: Reader | undefined
+    for (const r of this.readers) if (r.tasks.size < PER_THREAD && (!best || r.tasks.size < best.tasks.size)) best = r
+    return best
+  }
+
   private spawn(): Reader {
     const worker = startWorker()
     worker.unref()
-    const reader: Reader = { worker }
+    const reader: Reader = { worker, tasks: new Map() }
     worker.on('message', (message: { id: number; digest?: Digest; error?: { name: string; message: string } }) => {
-      const task = reader.task
-      if (!task || task.id !== message.id) return
-      reader.task = undefined
-      worker.unref()
+      const task = reader.tasks.get(message.id)
+      if (!task) return
+      reader.tasks.delete(message.id)
+      if (reader.tasks.size === 0) worker.unref()
       if (message.digest) task.resolve(message.digest)
       else task.reject(new (ERRORS[message.error!.name] ?? AppError)(message.error!.message))
       this.dispatch()
     })
     const fail = (why: string) => {
-      // A thread that dies (out of memory on a pathological body) fails its task only; the next task gets a new thread.
+      // A thread that dies (out of memory on a pathological body) fails its bodies only; the next ones get a new thread.
       this.readers.splice(this.readers.indexOf(reader), 1)
-      reader.task?.reject(new AppError(`read: the reader thread ${why}`))
-      reader.task = undefined
+      for (const task of reader.tasks.values()) task.reject(new AppError(`read: the reader thread ${why}`))
+      reader.tasks.clear()
       if (!this.closed) this.dispatch()
     }
     worker.on('error', (error) => fail(`failed: ${error.message}`))

@@ -40,11 +40,11 @@ describe('ReadPool', { timeout: 60_000 }, () => {
   })
 
   it('holds new polls back while more bodies wait for a thread than it allows, and lets them go as the threads take them', async () => {
-    // One thread; room for one body waiting. The first body goes to the thread at once, the
-    // second waits within the limit, the third puts the wait over it.
+    // One thread, which holds two bodies (the one it reads and the next); room for one body
+    // waiting here. The fourth body puts the wait over the limit.
     const readers = pool(1, BODY.byteLength)
     let read = 0
-    const runs = [input(), input()].map((i) => readers.run(i).then(() => read++))
+    const runs = [input(), input(), input()].map((i) => readers.run(i).then(() => read++))
     let roomAfter: number | undefined
     await readers.room()
     runs.push(readers.run(input()).then(() => read++))
@@ -52,20 +52,19 @@ describe('ReadPool', { timeout: 60_000 }, () => {
     await new Promise((r) => setImmediate(r))
     expect(roomAfter).toBeUndefined()
     await Promise.all([...runs, room])
-    // Room came when the first body was read and the second went to the thread, not at the end.
+    // Room came when the first body was read and the third went to the thread, not at the end.
     expect(roomAfter).toBeGreaterThanOrEqual(1)
-    expect(roomAfter).toBeLessThan(3)
-    expect(read).toBe(3)
+    expect(roomAfter).toBeLessThan(4)
+    expect(read).toBe(4)
   })
 
-  it('on close, lets waiting polls go and fails the bodies still queued, naming why', async () => {
+  it('on close, lets waiting polls go and fails every body not read yet, naming why', async () => {
     const readers = pool(1, 1)
-    const runs = [input(), input(), input()].map((i) => readers.run(i).then(() => 'read', (e: Error) => e.message))
+    const runs = [input(), input(), input(), input()].map((i) => readers.run(i).then(() => 'read', (e: Error) => e.message))
     const room = readers.room().then(() => 'room')
     await readers.close()
     expect(await room).toBe('room')
-    const outcomes = await Promise.all(runs)
-    expect(outcomes.slice(1)).toEqual(['read: the reader threads are closed', 'read: the reader threads are closed'])
+    expect(await Promise.all(runs)).toEqual(Array(4).fill('read: the reader threads are closed'))
     await expect(readers.run(input())).rejects.toThrow('read: the reader threads are closed')
   })
 })
