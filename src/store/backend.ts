@@ -38,10 +38,14 @@ export interface NearCandidates {
   records: Map<string, NearRecord>
 }
 
-/** A fingerprint row as the in-memory LSH index (lsh.ts) reads it: its place in commit order and its buckets. */
+/**
+ * A fingerprint row as the in-memory LSH index (lsh.ts) reads it: its place in commit order and
+ * its buckets as stored, 6 bytes each, little-endian (bucketBytes): the index reads them from the
+ * bytes, with no array per row.
+ */
 export interface NearRow {
   seq: number
-  buckets: number[]
+  buckets: Uint8Array
 }
 
 /**
@@ -63,6 +67,8 @@ export interface Backend {
    * order and numbers are never reused, so a reader that has seen up to `seq` has seen all before it.
    */
   nearRows(seq: number, limit: number): Promise<NearRow[]>
+  /** Fingerprint rows stored (an estimate will do: the index sizes itself by it before reading them). */
+  nearRowCount(): Promise<number>
   /** Fingerprints by row number; deleted rows are absent. */
   nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>>
   /** Fingerprints, with their row numbers, by item id; items without one are absent. */

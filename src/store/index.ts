@@ -3,10 +3,10 @@ import type Keyv from 'keyv'
 import type { Cluster, Entry, ItemRef, NearRecord, SourceState } from '../model.js'
 import { StoreError, errorMessage } from '../errors.js'
 import { redactUrl } from '../redact.js'
-import type { Backend, Batch, ChangePage, NearCandidates } from './backend.js'
+import type { Backend, Batch, ChangePage, NearCandidates, NearRow } from './backend.js'
 import { deserialize, encodeValue } from './codec.js'
 import { migrate } from './migrate.js'
-import { LshIndex } from './lsh.js'
+import { capacityFor, LshIndex } from './lsh.js'
 import { parseStoreUrl, type StoreLocation } from './url.js'
 
 export { parseStoreUrl, DEFAULT_STORE_URL, type StoreLocation } from './url.js'
@@ -57,6 +57,7 @@ export class Store {
   private readonly keyv: Keyv
   /** The LSH buckets, built on the first near-duplicate lookup (web processes never need them). */
   private lsh?: LshIndex
+  private lshBuilding?: Promise<LshIndex>
 
   constructor(
     private readonly backend: Backend,
@@ -177,14 +178,29 @@ export class Store {
     return this.call('read near-duplicate fingerprints', () => this.backend.nearByItem(ids))
   }
 
-  /** The in-memory buckets, read from the fingerprint rows the first time, then caught up. */
+  /**
+   * The in-memory buckets, read from the fingerprint rows the first time, then caught up. The
+   * first time, the table is made the size the stored rows need: grown by doubling, it rehashed
+   * every posting about once more and briefly held two tables (for 38,800 items: 0.13 s, 18 MB).
+   */
   private async nearIndex(): Promise<LshIndex> {
-    const index = (this.lsh ??= new LshIndex())
+    const index = (this.lsh ??= await (this.lshBuilding ??= this.firstNearIndex().finally(() => (this.lshBuilding = undefined))))
     for (;;) {
-      const rows = await this.call('read new near-duplicate fingerprints', () => this.backend.nearRows(index.lastSeq, NEAR_ROWS_PER_READ))
-      for (const row of rows) index.add(row.seq, row.buckets)
+      const rows = await this.nearRowsAfter(index.lastSeq)
+      for (const row of rows) index.addPacked(row.seq, row.buckets)
       if (rows.length < NEAR_ROWS_PER_READ) return index
     }
+  }
+
+  private async firstNearIndex(): Promise<LshIndex> {
+    const [count, rows] = await Promise.all([this.call('count near-duplicate fingerprints', () => this.backend.nearRowCount()), this.nearRowsAfter(0)])
+    const index = new LshIndex(capacityFor((count * (rows[0]?.buckets.length ?? 0)) / 6))
+    for (const row of rows) index.addPacked(row.seq, row.buckets)
+    return index
+  }
+
+  private nearRowsAfter(seq: number): Promise<NearRow[]> {
+    return this.call('read new near-duplicate fingerprints', () => this.backend.nearRows(seq, NEAR_ROWS_PER_READ))
   }
 
   /** Items written or deleted after change `seq`, in commit order (what a search index follows). */

@@ -28,8 +28,17 @@ const MIN_CAPACITY = 1 << 12
 
 /** A bucket (an integer below 2⁴⁸) as a 32-bit key; never 0, which marks an empty slot's key. */
 function keyOf(bucket: number): number {
-  const high = Math.floor(bucket / 0x1_0000_0000)
-  return (mix32((bucket >>> 0) ^ mix32(high + 0x9e3779b9)) || 1) >>> 0
+  return keyOfParts(bucket >>> 0, Math.floor(bucket / 0x1_0000_0000))
+}
+
+/** keyOf from the bucket's low 32 and high 16 bits. */
+function keyOfParts(low: number, high: number): number {
+  return (mix32(low ^ mix32(high + 0x9e3779b9)) || 1) >>> 0
+}
+
+/** Slots for `postings`, at the load the table has just after it grows. */
+export function capacityFor(postings: number): number {
+  return Math.max(MIN_CAPACITY, Math.ceil(postings / (MAX_LOAD / 2)))
 }
 
 export class LshIndex {
@@ -57,6 +66,15 @@ export class LshIndex {
   /** Indexes row `seq` under each of its buckets. Rows come in increasing seq. */
   add(seq: number, buckets: readonly number[]): void {
     for (const bucket of buckets) this.insert(keyOf(bucket), seq)
+    if (seq > this.lastSeq) this.lastSeq = seq
+  }
+
+  /** The same from the buckets as stored: 6 bytes each, little-endian (store/backend bucketBytes). */
+  addPacked(seq: number, packed: Uint8Array): void {
+    for (let at = 0; at + 6 <= packed.length; at += 6) {
+      const low = (packed[at] | (packed[at + 1] << 8) | (packed[at + 2] << 16) | (packed[at + 3] << 24)) >>> 0
+      this.insert(keyOfParts(low, packed[at + 4] | (packed[at + 5] << 8)), seq)
+    }
     if (seq > this.lastSeq) this.lastSeq = seq
   }
 
@@ -128,7 +146,7 @@ export class LshIndex {
     const keys = this.keys
     const seqs = this.seqs
     // Dead slots are dropped on the way; grow only when live postings need the room.
-    const capacity = Math.max(MIN_CAPACITY, Math.ceil((this.live + 1) / (MAX_LOAD / 2)))
+    const capacity = capacityFor(this.live + 1)
     this.keys = new Uint32Array(capacity)
     this.seqs = new Uint32Array(capacity)
     this.used = 0

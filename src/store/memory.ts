@@ -5,7 +5,7 @@
  */
 import Keyv from 'keyv'
 import type { NearRecord } from '../model.js'
-import { CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type Change, type ChangePage, type NearRow } from './backend.js'
+import { bucketBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type Change, type ChangePage, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 export class MemoryBackend implements Backend {
@@ -65,9 +65,13 @@ export class MemoryBackend implements Backend {
     }
     for (let i = lo; i < this.order.length && out.length < limit; i++) {
       const record = this.rows.get(this.order[i])
-      if (record) out.push({ seq: this.order[i], buckets: record.buckets })
+      if (record) out.push({ seq: this.order[i], buckets: bucketBytes(record.buckets) })
     }
     return out
+  }
+
+  async nearRowCount(): Promise<number> {
+    return this.rows.size
   }
 
   async nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>> {

@@ -181,7 +181,13 @@ export class PostgresBackend implements Backend {
 
   async nearRows(seq: number, limit: number): Promise<NearRow[]> {
     const { rows } = await this.pool.query<{ seq: string; buckets: Buffer }>('SELECT seq, buckets FROM feedloom_near WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit])
-    return rows.map((r) => ({ seq: Number(r.seq), buckets: bucketsFromBytes(r.buckets) }))
+    return rows.map((r) => ({ seq: Number(r.seq), buckets: r.buckets }))
+  }
+
+  async nearRowCount(): Promise<number> {
+    // The planner's estimate: exact counts scan the table, and the index only sizes itself by it.
+    const { rows } = await this.pool.query<{ n: string }>("SELECT greatest(reltuples, 0)::bigint AS n FROM pg_class WHERE oid = to_regclass('feedloom_near')")
+    return Number(rows[0]?.n ?? 0)
   }
 
   async nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>> {

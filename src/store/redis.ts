@@ -8,7 +8,7 @@
 import KeyvRedis from '@keyv/redis'
 import Keyv from 'keyv'
 import type { NearRecord } from '../model.js'
-import { bucketBytes, bucketsFromBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type ChangePage, type NearRow } from './backend.js'
+import { bucketBytes, CHANGE_LOG_KEEP, LOG_TRIM_STEP, type Backend, type Batch, type ChangePage, type NearRow } from './backend.js'
 import { deserialize, serialize } from './codec.js'
 
 /** What this backend uses of @redis/client (its full types are too heavy to check for nothing). */
@@ -145,8 +145,12 @@ export class RedisBackend implements Backend {
     const members = (await this.client.sendCommand(['ZRANGE', this.nearKeys()[2], `(${seq}`, '+inf', 'BYSCORE', 'LIMIT', '0', String(limit)])) as string[]
     return members.map((m) => {
       const at = m.indexOf(':')
-      return { seq: Number(m.slice(0, at)), buckets: bucketsFromBytes(Buffer.from(m.slice(at + 1), 'base64')) }
+      return { seq: Number(m.slice(0, at)), buckets: Buffer.from(m.slice(at + 1), 'base64') }
     })
+  }
+
+  async nearRowCount(): Promise<number> {
+    return Number(await this.client.sendCommand(['ZCARD', this.nearKeys()[2]]))
   }
 
   async nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>> {

@@ -144,6 +144,7 @@ export class SqliteBackend implements Backend {
       insertNear: db.prepare('INSERT OR REPLACE INTO feedloom_near (item, source, cluster, signature, buckets, shingles, titles, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteNear: db.prepare<[string]>('DELETE FROM feedloom_near WHERE item = ?'),
       rows: db.prepare<[number, number], { seq: number; buckets: Buffer }>('SELECT seq, buckets FROM feedloom_near WHERE seq > ? ORDER BY seq LIMIT ?'),
+      rowCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM feedloom_near'),
       bySeq: db.prepare<[string], StoredNear>('SELECT * FROM feedloom_near WHERE seq IN (SELECT value FROM json_each(?))'),
       byItem: db.prepare<[string], StoredNear>('SELECT * FROM feedloom_near WHERE item IN (SELECT value FROM json_each(?))'),
       logChange: db.prepare<[string, number]>('INSERT INTO feedloom_changes (item, deleted) VALUES (?, ?)'),
@@ -195,7 +196,11 @@ export class SqliteBackend implements Backend {
   }
 
   async nearRows(seq: number, limit: number): Promise<NearRow[]> {
-    return this.statements.rows.all(seq, limit).map((r) => ({ seq: r.seq, buckets: bucketsFromBytes(r.buckets) }))
+    return this.statements.rows.all(seq, limit)
+  }
+
+  async nearRowCount(): Promise<number> {
+    return this.statements.rowCount.get()!.n
   }
 
   async nearBySeq(seqs: number[]): Promise<Map<number, NearRecord>> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { LshIndex, MAX_PER_BUCKET } from '../../src/store/lsh.js'
+import { capacityFor, LshIndex, MAX_PER_BUCKET } from '../../src/store/lsh.js'
+import { bucketBytes } from '../../src/store/backend.js'
 
 const bucket = (band: number, hash: number) => band * 0x1_0000_0000 + hash
 
@@ -12,6 +13,20 @@ describe('LshIndex', () => {
     expect(index.lookup(bucket(1, 9))).toEqual([1])
     expect(index.lookup(bucket(1, 7))).toEqual([]) // the same hash in another band is another bucket
     expect(index.lastSeq).toBe(2)
+  })
+
+  it('reads rows as stored (6 bytes a bucket) to the same buckets as from numbers, high bits included', () => {
+    const rows = Array.from({ length: 500 }, (_, i) => Array.from({ length: 42 }, (_, band) => bucket(band, (Math.imul(i + 1, 2654435761) ^ (band << 20)) >>> 0)))
+    rows[0][0] = 0xffff_ffff_ffff // the largest bucket there is: every byte of it set
+    const fromNumbers = new LshIndex()
+    // Made the size 500 rows need: it must not grow while they go in.
+    const fromBytes = new LshIndex(capacityFor(500 * 42))
+    const sized = fromBytes.bytes
+    rows.forEach((buckets, i) => (fromNumbers.add(i + 1, buckets), fromBytes.addPacked(i + 1, bucketBytes(buckets))))
+    expect(fromBytes.bytes).toBe(sized)
+    for (const buckets of rows) for (const b of buckets) expect(fromBytes.lookup(b)).toEqual(fromNumbers.lookup(b))
+    expect(fromBytes.lookup(0xffff_ffff_ffff)).toEqual([1])
+    expect(fromBytes.lastSeq).toBe(500)
   })
 
   it('keeps a crowded bucket to its newest MAX_PER_BUCKET rows', () => {
