@@ -87,11 +87,15 @@ export interface RoundFigures {
   exit: number | null
 }
 
-/** One `feedloom poll` in its own process, timed, its peak RSS and written bytes read from /proc. */
+/**
+ * One `feedloom poll` in its own process, timed, its peak RSS and written bytes read from /proc.
+ * BENCH_POLL_NODE_FLAGS adds flags to its node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ */
 function poll(configPath: string, storeUrl: string): Promise<Omit<RoundFigures, 'name'>> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [join(import.meta.dirname, '../bin/feedloom.js'), 'poll', '--config', configPath, '--store', storeUrl], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' } })
+    const flags = process.env.BENCH_POLL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
+    const child = spawn(process.execPath, [...flags, join(import.meta.dirname, '../bin/feedloom.js'), 'poll', '--config', configPath, '--store', storeUrl], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' } })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))
