@@ -144,7 +144,7 @@ export async function roundSuite(o: RoundOptions, log: (line: string) => void): 
       if (name.startsWith('round with')) world.change()
       const f = { name, ...(await poll(configPath, storeUrl)) }
       figures.push(f)
-      log(`round: ${name}: ${(f.ms / 1000).toFixed(1)} s, peak RSS ${Math.round(f.peakRssMb)} MB, ${f.newItems} new items${f.bytesPerNewItem ? `, ${Math.round(f.bytesPerNewItem)} bytes written per new item` : ''}`)
+      log(`round: ${name}: ${(f.ms / 1000).toFixed(2)} s, peak RSS ${Math.round(f.peakRssMb)} MB, ${f.newItems} new items${f.bytesPerNewItem ? `, ${Math.round(f.bytesPerNewItem)} bytes written per new item` : ''}`)
     }
     return figures
   } finally {

@@ -80,7 +80,7 @@ if (suites.includes('round')) {
       '',
       '| round | time | target | peak RSS (target ≤ 300 MB) | new items | bytes written per new item |',
       '|---|---:|---|---:|---:|---:|',
-      ...rounds.map((r, i) => `| ${r.name} | ${(r.ms / 1000).toFixed(1)} s | ≤ ${targets[i]} s: ${verdict(r.ms <= targets[i] * 1000)} | ${fmt(r.peakRssMb)} MB ${verdict(r.peakRssMb <= 300)} | ${fmt(r.newItems)} | ${r.bytesPerNewItem ? fmt(r.bytesPerNewItem) : '—'} |`),
+      ...rounds.map((r, i) => `| ${r.name} | ${(r.ms / 1000).toFixed(2)} s | ≤ ${targets[i]} s: ${verdict(r.ms <= targets[i] * 1000)} | ${fmt(r.peakRssMb)} MB ${verdict(r.peakRssMb <= 300)} | ${fmt(r.newItems)} | ${r.bytesPerNewItem ? fmt(r.bytesPerNewItem) : '—'} |`),
     ].join('\n'),
   )
 }
