@@ -181,7 +181,7 @@ export class Store {
   /**
    * The in-memory buckets, read from the fingerprint rows the first time, then caught up. The
    * first time, the table is made the size the stored rows need: grown by doubling, it rehashed
-   * every posting about once more and briefly held two tables (for 38,800 items: 0.13 s, 18 MB).
+   * every posting about once more and briefly held two tables (0.13 s of a round over 38,800 items).
    */
   private async nearIndex(): Promise<LshIndex> {
     const index = (this.lsh ??= await (this.lshBuilding ??= this.firstNearIndex().finally(() => (this.lshBuilding = undefined))))
