@@ -10,6 +10,7 @@ import { RobotsDisallowedError } from '../fetch/robots.js'
 import { decode } from '../decode/index.js'
 import { excerpt, normalizeFeed } from '../normalize/index.js'
 import { PoliteFetcher, politeFetcher, politeFetchOptions } from './polite.js'
+export { wantsArticles } from './wants.js'
 
 // The HTML readers (cheerio, linkedom, readability) load when a page source is read, not with the
 // poller: they take longer to load than a poll of unchanged feeds takes (article.ts, list.ts, suggest.ts).
@@ -97,15 +98,6 @@ function uniqueByLink(entries: RawEntry[]): RawEntry[] {
   })
 }
 
-/**
- * Whether a poll of this source reads article pages: a page source with `article`, or a feed
- * source with `fullText: true` whose content mode is `full` (a `summary` or `title` feed already
- * has all it may republish, so fetching pages would only cost the site).
- */
-export function wantsArticles(source: SourceConfig): boolean {
-  if (source.page) return source.page.article !== undefined
-  return source.fullText === true && source.content === 'full'
-}
 
 export interface ArticleDeps {
   fetcher: Fetcher | PoliteFetcher

@@ -14,8 +14,8 @@ import type { Decoded, Entry, FetchResult, RawFeed, SourceConfig, Validators } f
 import type { Fetcher } from '../fetch/index.js'
 import type { Fingerprint } from '../dedupe/index.js'
 import { matchesFilters } from '../normalize/filter.js'
-import { politeFetcher, politeFetchOptions, readPageSource, robotsGate, wantsArticles, withArticles } from '../page/index.js'
-import { digest, type DigestInput, type Parse } from './digest.js'
+import { wantsArticles } from '../page/wants.js'
+import type { DigestInput, Parse } from './digest.js'
 import type { ReadPool } from './pool.js'
 
 export { ReadPool, defaultReaders } from './pool.js'
@@ -62,13 +62,21 @@ export interface SourceReader {
   read(fetched: Fetched, context: ReadContext): Promise<Read>
 }
 
+/**
+ * Page sources' and article pages' code (cheerio, the normalizer) and the in-thread reader load on
+ * first use: a process whose sources are feeds read by the reader threads never needs them
+ * (they were ~0.15 s of every `feedloom poll`'s start-up).
+ */
+const pages = () => import('../page/index.js')
+
 /** The reader for a source: the only place that asks what kind of source it is. */
 export function readerFor(source: SourceConfig, fetcher: Fetcher): SourceReader {
   // A list page's `next` pages are fetched while it is read, so it is read in this thread.
-  const parse: Parse | undefined = source.page ? (text, url) => readPageSource(source, source.page!, { text, url }, fetcher) : undefined
+  const parse: Parse | undefined = source.page ? async (text, url) => (await pages()).readPageSource(source, source.page!, { text, url }, fetcher) : undefined
   const fetch: SourceReader['fetch'] = source.page
     ? // A page source's list page asks robots.txt first (RFC 9309) and waits its turn on the portal like its other pages.
       async (validators) => {
+        const { politeFetcher, politeFetchOptions, robotsGate } = await pages()
         const warnings = await robotsGate(source, source.url, fetcher)
         return { fetched: await politeFetcher(fetcher).fetch(source.url, politeFetchOptions(source), validators), warnings }
       }
@@ -88,13 +96,13 @@ async function read(source: SourceConfig, fetcher: Fetcher, parse: Parse | undef
     storedIds: context.storedIds ?? [],
     final: !articles,
   }
-  const digested = parse ? await digest(input, parse) : context.pool ? await context.pool.run(input) : await digest(input)
+  const digested = context.pool && !parse ? await context.pool.run(input) : await (await import('./digest.js')).digest(input, parse)
   const warnings = [...digested.warnings]
   let entries = digested.entries
   let read: number | undefined
   if (articles) {
     const stored = (await context.stored?.(entries.map((e) => e.id))) ?? new Map<string, Entry>()
-    const withPages = await withArticles(source, entries, stored, { fetcher, now: context.now, ...(context.articleLimit !== undefined && { limit: context.articleLimit }) })
+    const withPages = await (await pages()).withArticles(source, entries, stored, { fetcher, now: context.now, ...(context.articleLimit !== undefined && { limit: context.articleLimit }) })
     // After the article pages: include/exclude words look at the article's text too.
     entries = withPages.entries.filter((e) => matchesFilters(e, source.include, source.exclude))
     read = withPages.read
