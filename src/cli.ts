@@ -208,14 +208,12 @@ async function runtime(options: Options, log: Logger, polls: boolean): Promise<R
   // on the other cores while this one loads the config and opens the store.
   const readPool = new ReadPool()
   if (polls) readPool.warm()
-  const config = await loadConfig(options.config).catch(async (error: unknown) => {
+  const closingReaders = async (error: unknown): Promise<never> => {
     await readPool.close()
     throw error
-  })
-  const store = await openStore(options.store).catch(async (error: unknown) => {
-    await readPool.close()
-    throw error
-  })
+  }
+  const config = await loadConfig(options.config).catch(closingReaders)
+  const store = await openStore(options.store).catch(closingReaders)
   const metrics = new Metrics({ defaultMetrics: true })
   const rev = new RevWatcher(store, log, metrics)
   const url = polls ? queueUrl(options, store) : undefined

@@ -98,7 +98,6 @@ function uniqueByLink(entries: RawEntry[]): RawEntry[] {
   })
 }
 
-
 export interface ArticleDeps {
   fetcher: Fetcher | PoliteFetcher
   now: Date

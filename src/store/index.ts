@@ -94,9 +94,10 @@ export class Store {
   }
 
   private readonly stateReads = new Coalesced<string, SourceState | undefined>((ids) =>
-    ids.length === 1
-      ? this.call(`read state of ${ids[0]}`, async () => [await this.keyv.get<SourceState>(`source:${ids[0]}:state`)])
-      : this.many<SourceState>(ids.map((id) => `source:${id}:state`), `read the state of ${ids.length} sources`),
+    this.many<SourceState>(
+      ids.map((id) => `source:${id}:state`),
+      ids.length === 1 ? `read state of ${ids[0]}` : `read the state of ${ids.length} sources`,
+    ),
   )
 
   // Keyv's setMany answers each write's success, or (adapters with a setMany of their own) nothing: their errors throw.
