@@ -56,13 +56,30 @@ function hashString(s: string): number {
 /** No shingle fell in this bin (yet). */
 const EMPTY_BIN = 0xffffffff
 
+const SURROGATE = /[\ud800-\udfff]/
+
 /**
- * The distinct character shingles of folded text, as 32-bit hashes: `hashString` of each run of
- * SHINGLE_CHARS code points, computed over the code units in place (no substring per position).
+ * The character shingles of folded text, as 32-bit hashes, one per position (repeats kept):
+ * `hashString` of each run of SHINGLE_CHARS code points, computed over the code units in place
+ * (no substring per position).
  */
-export function shingleHashes(folded: string): Uint32Array {
+function shinglesAt(folded: string): Uint32Array {
   const n = folded.length
   if (n === 0) return new Uint32Array(0)
+  if (!SURROGATE.test(folded)) {
+    // Every code point one code unit (nearly all text): a shingle is three units.
+    if (n < SHINGLE_CHARS) return Uint32Array.of(hashString(folded))
+    const out = new Uint32Array(n - SHINGLE_CHARS + 1)
+    let a = folded.charCodeAt(0)
+    let b = folded.charCodeAt(1)
+    for (let p = 0; p < out.length; p++) {
+      const c = folded.charCodeAt(p + 2)
+      out[p] = mix32(Math.imul(Math.imul(Math.imul(0x811c9dc5 ^ a, 0x01000193) ^ b, 0x01000193) ^ c, 0x01000193))
+      a = b
+      b = c
+    }
+    return out
+  }
   // Start of each code point, so a shingle is the code units from starts[i] to starts[i + 3].
   const starts = new Uint32Array(n + 1)
   let points = 0
@@ -80,15 +97,55 @@ export function shingleHashes(folded: string): Uint32Array {
     for (let i = starts[p], end = starts[p + SHINGLE_CHARS]; i < end; i++) h = Math.imul(h ^ folded.charCodeAt(i), 0x01000193)
     out[p] = mix32(h)
   }
-  // Distinct values: sorted, then compacted.
-  out.sort()
+  return out
+}
+
+/** An open-addressing set reused by every count: cleared, not reallocated, between items. */
+let seen = new Uint32Array(1 << 11)
+
+/** How many distinct values `hashes` holds (a hash set in one pass, where sorting cost twice as much). */
+function countDistinct(hashes: Uint32Array): number {
+  let size = 1 << 4
+  while (size < hashes.length * 2) size <<= 1
+  if (seen.length < size) seen = new Uint32Array(size)
+  const table = seen.length === size ? seen : seen.subarray(0, size)
+  table.fill(0)
+  const mask = size - 1
+  let distinct = 0
+  let zero = false
+  for (let j = 0; j < hashes.length; j++) {
+    const v = hashes[j]
+    if (v === 0) {
+      if (!zero) distinct++
+      zero = true
+      continue
+    }
+    // The values are mixed hashes already: their low bits place them.
+    let i = v & mask
+    for (;;) {
+      const t = table[i]
+      if (t === 0) {
+        table[i] = v
+        distinct++
+        break
+      }
+      if (t === v) break
+      i = (i + 1) & mask
+    }
+  }
+  return distinct
+}
+
+/** The distinct character shingles of folded text, as 32-bit hashes, ascending. */
+export function shingleHashes(folded: string): Uint32Array {
+  const out = shinglesAt(folded).sort()
   let distinct = 0
   for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) out[distinct++] = out[i]
   return out.subarray(0, distinct)
 }
 
 /**
- * The MinHash signature of a set of distinct shingle hashes, by one-permutation hashing with
+ * The MinHash signature of a set of shingle hashes (repeats change nothing), by one-permutation hashing with
  * densification (Li, Owen, Zhang 2012; Shrivastava 2017): one hash per shingle picks a bin and is
  * that bin's candidate minimum, where the classic scheme computed one hash per shingle and per
  * function — 126 times the work, the largest cost of reading an item. Each position still agrees
@@ -168,12 +225,15 @@ export function fingerprint(entry: Pick<Entry, 'title' | 'text' | 'originalTitle
   const body = foldForMatch(stripBoilerplate(entry.text))
   const title = foldForMatch(entry.title)
   const folded = `${title}${body}`
-  const shingles = shingleHashes(folded)
-  if (shingles.length < MIN_SHINGLES) return undefined
+  // A repeated shingle changes no bin's minimum: the signature is taken over every position, and
+  // only the count needs the distinct ones.
+  const shingles = shinglesAt(folded)
+  const distinct = countDistinct(shingles)
+  if (distinct < MIN_SHINGLES) return undefined
   const titles = [title]
   if (entry.originalTitle) titles.push(foldForMatch(entry.originalTitle))
   const signature = minhash(shingles)
-  return { signature, buckets: bandKeys(signature), shingles: shingles.length, titles, figures: figures(folded) }
+  return { signature, buckets: bandKeys(signature), shingles: distinct, titles, figures: figures(folded) }
 }
 
 /** Share of equal positions: an unbiased estimate of the shingle sets' Jaccard similarity. */

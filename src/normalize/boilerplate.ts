@@ -5,6 +5,7 @@
  * reprint fingerprints are made of; the stored HTML keeps them, as the source published it.
  */
 import { stripFlattenedRuby } from './text.js'
+import { foldsAway } from '../variant/index.js'
 
 /**
  * Labels of a metadata field (`来源：X`, `编辑：X`, `发布时间：…`, `浏览次数：N`), both scripts.
@@ -73,12 +74,40 @@ const MAY_BE_FURNITURE = anyOf(firstCharacters(FURNITURE_PHRASES))
 /** A label or a digit: without either, removing fields and dates leaves the line as it was. */
 const MAY_BE_METADATA = new RegExp(`${FIELD_LABELS.join('|')}|[0-9]`, 'u')
 
+/** Where a field (its label) or a date (a digit) can begin: the removals below start there. */
+const FIELD_STARTS = new Set(Array.from(`${FIELD_LABELS.map((label) => label[0]).join('')}0123456789`, (c) => c.charCodeAt(0)))
+/** What no field or date spans: each clause of a line is cleared, or not, on its own. */
+const CLAUSE_ENDS = new Set(Array.from('，。；！？,;!?', (c) => c.charCodeAt(0)))
+
+/**
+ * Characters of `flat` that removing its fields and dates, then its punctuation, must leave: in
+ * each clause, those before its first possible field or date start (a lower bound, counted up to
+ * `enough`). Most lines of prose exceed MAX_METADATA_REMAINDER in their first clause, which this
+ * one pass tells without the three replacements (6 µs a paragraph).
+ */
+export function keptAtLeast(flat: string, enough = Infinity): number {
+  let kept = 0
+  let inPrefix = true
+  for (let i = 0; i < flat.length && kept <= enough; i++) {
+    const c = flat.charCodeAt(i)
+    if (CLAUSE_ENDS.has(c)) inPrefix = true
+    else if (FIELD_STARTS.has(c)) inPrefix = false
+    else if (inPrefix && !foldsAway(c)) kept++
+  }
+  return kept
+}
+
 /** `flat` is the line after NFKC. */
 function isMetadataLine(flat: string): boolean {
-  if (!MAY_BE_METADATA.test(flat)) return false
-  const withoutFields = flat.replace(DATE_TIME, '').replace(FIELD, '')
+  if (keptAtLeast(flat, MAX_METADATA_REMAINDER) > MAX_METADATA_REMAINDER || !MAY_BE_METADATA.test(flat)) return false
+  const withoutFields = withoutFieldsAndDates(flat)
   if (withoutFields === flat) return false
   return withoutFields.replace(PUNCTUATION_AND_SPACE, '').length <= MAX_METADATA_REMAINDER
+}
+
+/** A line with its metadata fields and dates taken out. */
+export function withoutFieldsAndDates(flat: string): string {
+  return flat.replace(DATE_TIME, '').replace(FIELD, '')
 }
 
 function isFurniture(flat: string): boolean {

@@ -84,16 +84,24 @@ export interface Backend {
   close(): Promise<void>
 }
 
-/** A signature as bytes and back (little-endian uint32s; the same on every platform Node runs on here). */
+/** Whether this machine stores a Uint32Array's elements little-endian (every platform Node runs on here). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
+
+/** A signature as bytes and back (little-endian uint32s): on a little-endian machine, its own bytes. */
 export function signatureBytes(signature: Uint32Array): Buffer {
+  if (LITTLE_ENDIAN) return Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength)
   const out = Buffer.allocUnsafe(signature.length * 4)
   for (let i = 0; i < signature.length; i++) out.writeUInt32LE(signature[i], i * 4)
   return out
 }
 
 export function signatureFromBytes(bytes: Uint8Array): Uint32Array {
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const out = new Uint32Array(bytes.byteLength >>> 2)
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 4))
+    return out
+  }
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   for (let i = 0; i < out.length; i++) out[i] = view.readUInt32LE(i * 4)
   return out
 }
@@ -101,14 +109,26 @@ export function signatureFromBytes(bytes: Uint8Array): Uint32Array {
 /** Bucket keys (integers below 2⁴⁸) as bytes: six per key, little-endian. */
 export function bucketBytes(buckets: readonly number[]): Buffer {
   const out = Buffer.allocUnsafe(buckets.length * 6)
-  for (let i = 0; i < buckets.length; i++) out.writeUIntLE(buckets[i], i * 6, 6)
+  for (let i = 0, at = 0; i < buckets.length; i++, at += 6) {
+    const key = buckets[i]
+    const low = key >>> 0
+    const high = Math.floor(key / 0x1_0000_0000)
+    out[at] = low & 0xff
+    out[at + 1] = (low >>> 8) & 0xff
+    out[at + 2] = (low >>> 16) & 0xff
+    out[at + 3] = low >>> 24
+    out[at + 4] = high & 0xff
+    out[at + 5] = (high >>> 8) & 0xff
+  }
   return out
 }
 
 export function bucketsFromBytes(bytes: Uint8Array): number[] {
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const out: number[] = new Array(Math.floor(bytes.byteLength / 6))
-  for (let i = 0; i < out.length; i++) out[i] = view.readUIntLE(i * 6, 6)
+  for (let i = 0, at = 0; i < out.length; i++, at += 6) {
+    const low = (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0
+    out[i] = (bytes[at + 4] | (bytes[at + 5] << 8)) * 0x1_0000_0000 + low
+  }
   return out
 }
 

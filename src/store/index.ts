@@ -131,7 +131,8 @@ export class Store {
   }
 
   /**
-   * The newest `perBucket` live items of each LSH bucket (dedupe/near `bandKeys`) and their
+   * The newest `perBucket` live items of each LSH bucket (dedupe/near `bandKeys`; a bucket may be
+   * named more than once) and their
    * fingerprints. The buckets are in memory (lsh.ts), caught up first with every fingerprint row
    * appended since — by this process or any other worker — so a commit that follows sees them all.
    */
@@ -142,10 +143,11 @@ export class Store {
     // twice as many (lsh.ts), and reading them all made a poll of template-like items cost more
     // per item as the buckets filled (issue 9 §3). A posting whose row is gone (retention, here
     // or in another worker) is forgotten, and the bucket's next ones are read in its place.
-    const pending = new Map<number, { seqs: number[]; next: number; ids: string[]; window: number[] }>()
+    const pending = new Map<number, { seqs: readonly number[]; next: number; ids: string[]; window: number[] }>()
     for (const bucket of buckets) {
+      // Most buckets of a new story are empty: the lookup alone tells, with no allocation.
       const seqs = index.lookup(bucket)
-      if (seqs.length) pending.set(bucket, { seqs, next: 0, ids: [], window: [] })
+      if (seqs.length && !pending.has(bucket)) pending.set(bucket, { seqs, next: 0, ids: [], window: [] })
     }
     const found = new Map<number, NearRecord>()
     while (pending.size) {

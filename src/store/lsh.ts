@@ -9,7 +9,7 @@
  * and the cost per item grew with the store (0.4 ms per item at 5,000 items, 1.1 ms at 100,000).
  * Here an insert is a few memory probes whatever the store holds, and the store appends.
  *
- * Layout: one open-addressing table of (key, seq) slots in two Uint32Arrays — 8 bytes a posting,
+ * Layout: one open-addressing table of (key, seq) slots in one Uint32Array — 8 bytes a posting,
  * 11 bytes at the highest load: 100,000 items (4.2 M postings) take about 45 MiB. A key is a
  * 32-bit mix of the bucket: two buckets that share one only add a candidate, which the fingerprint
  * check rejects. A bucket holds at most `MAX_PER_BUCKET` postings; a new one replaces its oldest.
@@ -41,17 +41,23 @@ export function capacityFor(postings: number): number {
   return Math.max(MIN_CAPACITY, Math.ceil(postings / (MAX_LOAD / 2)))
 }
 
+/** A lookup that found nothing: shared, never written to. */
+const NONE: readonly number[] = Object.freeze([])
+
 export class LshIndex {
-  private keys: Uint32Array
-  private seqs: Uint32Array
+  /**
+   * Slot i is `slots[2i]` (key) and `slots[2i + 1]` (seq): one array, so a probe reads the key and
+   * its seq from one cache line. (Two arrays, one for keys and one for seqs, made every probe two
+   * cache misses in a table of tens of megabytes.)
+   */
+  private slots: Uint32Array
   private used = 0
   private live = 0
   /** The newest row this index has seen: the next catch-up reads after it. */
   lastSeq = 0
 
   constructor(capacity = MIN_CAPACITY) {
-    this.keys = new Uint32Array(capacity)
-    this.seqs = new Uint32Array(capacity)
+    this.slots = new Uint32Array(capacity * 2)
   }
 
   /** Postings held, and the memory they take. */
@@ -60,7 +66,11 @@ export class LshIndex {
   }
 
   get bytes(): number {
-    return this.keys.byteLength + this.seqs.byteLength
+    return this.slots.byteLength
+  }
+
+  private get capacity(): number {
+    return this.slots.length >>> 1
   }
 
   /** Indexes row `seq` under each of its buckets. Rows come in increasing seq. */
@@ -78,92 +88,95 @@ export class LshIndex {
     if (seq > this.lastSeq) this.lastSeq = seq
   }
 
-  /** The seqs of each bucket, newest first. */
-  lookup(bucket: number): number[] {
+  /** The seqs of each bucket, newest first (an empty bucket answers a shared empty list). */
+  lookup(bucket: number): readonly number[] {
     const key = keyOf(bucket)
-    const mask = this.keys.length
-    const out: number[] = []
-    for (let i = this.slot(key), probes = 0; probes < mask; i = i + 1 === mask ? 0 : i + 1, probes++) {
-      const seq = this.seqs[i]
+    const slots = this.slots
+    const n = slots.length
+    let out: number[] | undefined
+    for (let i = this.slot(key), probes = 0; probes < n; i = i + 2 === n ? 0 : i + 2, probes += 2) {
+      const seq = slots[i + 1]
       if (seq === EMPTY) break
-      if (seq !== DEAD && this.keys[i] === key) out.push(seq)
+      if (seq !== DEAD && slots[i] === key) (out ??= []).push(seq)
     }
-    return out.sort((a, b) => b - a)
+    return out ? out.sort((a, b) => b - a) : NONE
   }
 
   /** Forgets row `seq` in the given buckets (its item was deleted). */
   remove(seq: number, buckets: readonly number[]): void {
+    const slots = this.slots
+    const n = slots.length
     for (const bucket of buckets) {
       const key = keyOf(bucket)
-      for (let i = this.slot(key), probes = 0; probes < this.keys.length; i = i + 1 === this.keys.length ? 0 : i + 1, probes++) {
-        const s = this.seqs[i]
+      for (let i = this.slot(key), probes = 0; probes < n; i = i + 2 === n ? 0 : i + 2, probes += 2) {
+        const s = slots[i + 1]
         if (s === EMPTY) break
-        if (s === seq && this.keys[i] === key) {
-          this.seqs[i] = DEAD
+        if (s === seq && slots[i] === key) {
+          slots[i + 1] = DEAD
           this.live--
         }
       }
     }
   }
 
+  /** The index in `slots` of the key's first slot. */
   private slot(key: number): number {
     // Multiply-shift onto any capacity: the key is already mixed.
-    return Math.floor((key / 0x1_0000_0000) * this.keys.length)
+    return Math.floor((key / 0x1_0000_0000) * this.capacity) * 2
   }
 
   private insert(key: number, seq: number): void {
-    if ((this.used + 1) / this.keys.length > MAX_LOAD) this.grow()
-    const n = this.keys.length
+    if ((this.used + 1) / this.capacity > MAX_LOAD) this.grow()
+    const slots = this.slots
+    const n = slots.length
     let same = 0
     let oldest = -1
     let free = -1
     let i = this.slot(key)
-    for (let probes = 0; probes < n; i = i + 1 === n ? 0 : i + 1, probes++) {
-      const s = this.seqs[i]
+    for (let probes = 0; probes < n; i = i + 2 === n ? 0 : i + 2, probes += 2) {
+      const s = slots[i + 1]
       if (s === EMPTY) break
       if (s === DEAD) {
         if (free < 0) free = i
         continue
       }
-      if (this.keys[i] !== key) continue
+      if (slots[i] !== key) continue
       if (s === seq) return
       same++
-      if (oldest < 0 || s < this.seqs[oldest]) oldest = i
+      if (oldest < 0 || s < slots[oldest + 1]) oldest = i
     }
     if (same >= MAX_PER_BUCKET) {
       // A crowded bucket (a phrase every item of a portal shares) keeps its newest postings only.
-      this.seqs[oldest] = seq
+      slots[oldest + 1] = seq
       return
     }
     const at = free >= 0 ? free : i
-    if (this.seqs[at] === EMPTY) this.used++
-    this.keys[at] = key
-    this.seqs[at] = seq
+    if (slots[at + 1] === EMPTY) this.used++
+    slots[at] = key
+    slots[at + 1] = seq
     this.live++
   }
 
   private grow(): void {
-    const keys = this.keys
-    const seqs = this.seqs
+    const old = this.slots
     // Dead slots are dropped on the way; grow only when live postings need the room.
-    const capacity = capacityFor(this.live + 1)
-    this.keys = new Uint32Array(capacity)
-    this.seqs = new Uint32Array(capacity)
+    this.slots = new Uint32Array(capacityFor(this.live + 1) * 2)
     this.used = 0
     this.live = 0
-    for (let i = 0; i < keys.length; i++) {
-      const s = seqs[i]
-      if (s !== EMPTY && s !== DEAD) this.insertFresh(keys[i], s)
+    for (let i = 0; i < old.length; i += 2) {
+      const s = old[i + 1]
+      if (s !== EMPTY && s !== DEAD) this.insertFresh(old[i], s)
     }
   }
 
   /** Rehashing: no duplicates and no crowding to check. */
   private insertFresh(key: number, seq: number): void {
-    const n = this.keys.length
+    const slots = this.slots
+    const n = slots.length
     let i = this.slot(key)
-    while (this.seqs[i] !== EMPTY) i = i + 1 === n ? 0 : i + 1
-    this.keys[i] = key
-    this.seqs[i] = seq
+    while (slots[i + 1] !== EMPTY) i = i + 2 === n ? 0 : i + 2
+    slots[i] = key
+    slots[i + 1] = seq
     this.used++
     this.live++
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { extractOriginalTitle, isBoilerplateLine, stripBoilerplate } from '../../src/normalize/boilerplate.js'
+import fc from 'fast-check'
+import { extractOriginalTitle, isBoilerplateLine, keptAtLeast, stripBoilerplate, withoutFieldsAndDates } from '../../src/normalize/boilerplate.js'
 
 /** The regional sample article as scraped (see fixtures/normalize/regional/README.md). */
 const sample = readFileSync(new URL('../fixtures/normalize/regional/sample-article.txt', import.meta.url), 'utf8')
@@ -75,5 +76,30 @@ describe('extractOriginalTitle', () => {
     ['label without a title', '原标题：', undefined],
   ])('%s', (_name, text, expected) => {
     expect(extractOriginalTitle(text)).toBe(expected)
+  })
+})
+
+describe('keptAtLeast', () => {
+  // isMetadataLine skips its replacements when this bound already exceeds what a metadata line may
+  // keep: it must never count more than the replacements leave, or a metadata line would be kept.
+  const kept = (line: string) => withoutFieldsAndDates(line).replace(/[\p{P}\p{S}\p{Z}\s]+/gu, '').length
+  const piece = fc.constantFrom(
+    '来源', '來源', '责任编辑', '编辑', '记者', '发布时间', '浏览次数', '时间', '日期', '作者', '字号', '：', ':', ' ', '\u3000', '，', '。', '！', ';',
+    '2024', '-', '09', '19', '年', '月', '日', '17:11:51', '8月3日', '陕西传媒网', '王五', '大', '中', '小', '【打印】', '聚合协好委政协', '编', '来', '1',
+  )
+
+  it('never counts more than removing fields, dates and punctuation leaves', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }), (pieces) => {
+        const line = pieces.join('')
+        expect(keptAtLeast(line)).toBeLessThanOrEqual(kept(line))
+      }),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('counts the prose before any label: a paragraph of prose is told at once', () => {
+    expect(keptAtLeast('用第区委成区主监了新委会运用，点本设将合干更多过有平总为党')).toBeGreaterThan(4)
+    expect(keptAtLeast('来源：陕西传媒网 编辑：王五')).toBe(0)
   })
 })

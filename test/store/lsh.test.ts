@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { capacityFor, LshIndex, MAX_PER_BUCKET } from '../../src/store/lsh.js'
-import { bucketBytes } from '../../src/store/backend.js'
+import fc from 'fast-check'
+import { bucketBytes, bucketsFromBytes, signatureBytes, signatureFromBytes } from '../../src/store/backend.js'
 
 const bucket = (band: number, hash: number) => band * 0x1_0000_0000 + hash
 
@@ -47,5 +48,25 @@ describe('LshIndex', () => {
     expect(index.size).toBe((rows / 2) * 42)
     // 8 bytes a slot, at least 30 % of slots in use.
     expect(index.bytes).toBeLessThanOrEqual(rows * 42 * 8 / 0.3)
+  })
+})
+
+describe('stored fingerprint bytes', () => {
+  // The format on disk: six little-endian bytes a bucket, four a signature word, as Buffer's own writers put them.
+  it('writes buckets and signatures as Buffer.writeUIntLE would, and reads them back', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 48 - 1 }), { maxLength: 50 }), fc.uint32Array({ maxLength: 130 }), (buckets, signature) => {
+        const expected = Buffer.alloc(buckets.length * 6)
+        buckets.forEach((b, i) => expected.writeUIntLE(b, i * 6, 6))
+        expect(bucketBytes(buckets).equals(expected)).toBe(true)
+        expect(bucketsFromBytes(expected)).toEqual(buckets)
+        const words = Buffer.alloc(signature.length * 4)
+        signature.forEach((w, i) => words.writeUInt32LE(w, i * 4))
+        expect(Buffer.from(signatureBytes(signature)).equals(words)).toBe(true)
+        // Read from a slice of a larger buffer, as a driver may hand it over.
+        const padded = Buffer.concat([Buffer.from([9, 9, 9]), words]).subarray(3)
+        expect(Array.from(signatureFromBytes(padded))).toEqual(Array.from(signature))
+      }),
+    )
   })
 })
