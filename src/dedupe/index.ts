@@ -126,7 +126,8 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
         keys.push([key, entry.id])
       }
     }
-    const stored = { ...entry, clusterId }
+    // Unchanged, the entry itself is stored: the JSON it came with (source/transfer.ts) is written as it is.
+    const stored = clusterId === entry.clusterId ? entry : { ...entry, clusterId }
     entries.push(stored)
     upserts.push(stored)
     if (print) records.push(toRecord(stored, print))

@@ -28,8 +28,16 @@ export function stripXmlIllegal(s: string): string {
  */
 const FLATTENED_RUBY = /(?<=\p{Script=Han})\((?:[a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,4}|[ńňǹḿ]g?)\)/gu
 
+/**
+ * Text NFC leaves as it is, told by one native scan: ASCII and Latin letters already composed,
+ * general and CJK punctuation, kana (without the combining voicing marks), CJK ideographs and
+ * full-width forms — no combining mark, no Hangul jamo, no canonical singleton (U+2000, U+212B,
+ * U+F900…). Nearly all text a regional portal writes; `normalize` copies it for nothing.
+ */
+const NFC_STABLE = /^[\u0000-\u02ff\u2010-\u2027\u2030-\u205e\u3000-\u3029\u3030-\u3098\u309b-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]*$/
+
 export function stripFlattenedRuby(s: string): string {
-  const nfc = s.normalize('NFC')
+  const nfc = NFC_STABLE.test(s) ? s : s.normalize('NFC')
   return nfc.includes('(') ? nfc.replace(FLATTENED_RUBY, '') : nfc
 }
 

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { AppError, DecodeError, ParseError } from '../errors.js'
 import type { Digest, DigestInput } from './digest.js'
+import { unpackDigest, type PackedDigest } from './transfer.js'
 
 /** Reader threads by default: one per core (the main thread mostly waits on the network and the store). */
 export function defaultReaders(): number {
@@ -125,12 +126,22 @@ export class ReadPool {
     const worker = startWorker()
     worker.unref()
     const reader: Reader = { worker, tasks: new Map() }
-    worker.on('message', (message: { id: number; digest?: Digest; error?: { name: string; message: string } }) => {
+    worker.on('message', (message: { id: number; digest?: PackedDigest; error?: { name: string; message: string } }) => {
       const task = reader.tasks.get(message.id)
       if (!task) return
       reader.tasks.delete(message.id)
       if (reader.tasks.size === 0) worker.unref()
-      if (message.digest) task.resolve(message.digest)
+      if (message.digest) {
+        let digest: Digest
+        try {
+          digest = unpackDigest(message.digest)
+        } catch (error) {
+          task.reject(new AppError(`read: the reader thread's answer could not be read: ${error instanceof Error ? error.message : String(error)}`))
+          this.dispatch()
+          return
+        }
+        task.resolve(digest)
+      }
       else task.reject(new (ERRORS[message.error!.name] ?? AppError)(message.error!.message))
       this.dispatch()
     })

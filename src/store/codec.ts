@@ -30,7 +30,18 @@ export function deserialize<T>(raw: unknown): T {
   return defaultDeserialize(raw) as T
 }
 
+/**
+ * Values whose JSON is known already (entries a reader thread sent as JSON, source/transfer.ts):
+ * stored as that JSON rather than serialized again. Only for objects that never change after.
+ */
+const knownJson = new WeakMap<object, string>()
+
+export function rememberJson(value: object, json: string): void {
+  knownJson.set(value, json)
+}
+
 /** The stored form of one value, as Keyv's `set` would write it (no expiry: feedloom never sets a TTL). */
 export function encodeValue(value: unknown): string {
-  return serialize({ value })
+  const json = typeof value === 'object' && value !== null ? knownJson.get(value) : undefined
+  return json === undefined ? serialize({ value }) : `${TAG}"value":${json}}`
 }

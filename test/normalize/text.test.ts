@@ -67,6 +67,16 @@ describe('stripFlattenedRuby', () => {
   it('keeps Latin in parentheses that is no pinyin after Han', () => {
     expect(stripFlattenedRuby('新华社(Xinhua) 區(AP) x(qū)')).toBe('新华社(Xinhua) 區(AP) x(qū)')
   })
+  // Text NFC cannot change skips normalize: every character must still come out as NFC has it.
+  it('gives NFC of any text: every BMP character alone, doubled and after letters', () => {
+    for (let c = 0; c < 0x10000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue
+      const ch = String.fromCharCode(c)
+      const text = `a${ch}${ch}b${ch}`
+      expect(stripFlattenedRuby(text)).toBe(text.normalize('NFC'))
+    }
+    expect(stripFlattenedRuby('\u2000\u212b\uf900\u304b\u3099\u1100\u1161')).toBe('\u2002\u00c5\u8c48\u304c\uac00')
+  })
 })
 
 describe('excerpt', () => {

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config/index.js'
 import { digest, type DigestInput } from '../../src/source/digest.js'
 import { ReadPool } from '../../src/source/pool.js'
+import { packDigest, unpackDigest } from '../../src/source/transfer.js'
+import { encodeValue } from '../../src/store/codec.js'
 
 // A real GBK-encoded national portal feed (test/fixtures/e2e/README.md says where it is from).
 const BODY = readFileSync(new URL('../fixtures/e2e/people-politics.gbk.xml', import.meta.url))
@@ -37,6 +39,33 @@ describe('ReadPool', { timeout: 60_000 }, () => {
     expect(there.entries.map((e) => [e.id, e.title, e.published])).toEqual(here.entries.map((e) => [e.id, e.title, e.published]))
     expect(there.decoded.encoding).toBe(here.decoded.encoding)
     expect([...(there.prints?.keys() ?? [])]).toEqual([...(here.prints?.keys() ?? [])])
+    // What the store writes of each entry, and every fingerprint, is what reading here gives.
+    expect(there.entries.map((e) => encodeValue(e))).toEqual(here.entries.map((e) => encodeValue(e)))
+    for (const [id, print] of here.prints!) {
+      const other = there.prints!.get(id)!
+      expect(Array.from(other.signature)).toEqual(Array.from(print.signature))
+      expect({ ...other, signature: undefined }).toEqual({ ...print, signature: undefined })
+    }
+  })
+
+  it('sends a digest packed: the same entries and fingerprints, entries frozen with the JSON they came as', async () => {
+    const here = await digest(input())
+    const { packed, transfer } = packDigest(here)
+    expect(transfer).toHaveLength(3)
+    const back = unpackDigest(structuredClone(packed, { transfer }))
+    expect(back.entries).toEqual(here.entries)
+    expect(back.entries.every((e) => Object.isFrozen(e))).toBe(true)
+    expect(back.entries.map((e) => encodeValue(e))).toEqual(here.entries.map((e) => encodeValue(e)))
+    // A copy (a merge that changed the cluster) is serialized afresh.
+    const moved = { ...back.entries[0], clusterId: 'other' }
+    expect(JSON.parse(encodeValue(moved)).value.clusterId).toBe('other')
+    expect(here.prints!.size).toBeGreaterThan(3)
+    expect(back.prints!.size).toBe(here.prints!.size)
+    for (const [id, print] of here.prints!) {
+      const other = back.prints!.get(id)!
+      expect(Array.from(other.signature)).toEqual(Array.from(print.signature))
+      expect([other.buckets, other.shingles, other.titles, other.figures]).toEqual([print.buckets, print.shingles, print.titles, print.figures])
+    }
   })
 
   it('holds new polls back while more bodies wait for a thread than it allows, and lets them go as the threads take them', async () => {
