@@ -28,11 +28,11 @@ import { deserialize, serialize } from './codec.js'
  * or split one (a process crash loses nothing). The writing connection never checkpoints itself
  * (`wal_autocheckpoint = 0`): a thread does it in the background (checkpoint-worker.cjs), because
  * a checkpoint's fsyncs made commits three times slower (161 → 61 µs per 4 KiB item here). A
- * 32 MiB page cache keeps lookups in memory at 100,000 items. A new file gets 16 KiB pages (set
- * before WAL, which fixes it): an item record of ~3 KB left a quarter of each 4 KiB page empty,
- * and commits wrote 30 % more (the page size of an existing file stays as it is).
+ * 32 MiB page cache keeps lookups in memory at 100,000 items. Pages stay at SQLite's 4 KiB: 16 KiB
+ * pages packed ~3 KB item records better, but a round's small commits (a source's few new items)
+ * wrote three times the bytes, each dirty page of an index being four times as large.
  */
-const PRAGMAS = ['page_size = 16384', 'journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0', 'cache_size = -32768', 'temp_store = MEMORY']
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0', 'cache_size = -32768', 'temp_store = MEMORY']
 /** How often the checkpointer copies the log into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1_000
 /** How long a writer waits for another process's write to finish before failing with SQLITE_BUSY. */
