@@ -190,7 +190,7 @@ export class Store {
     const index = (this.lsh ??= await (this.lshBuilding ??= this.firstNearIndex().finally(() => (this.lshBuilding = undefined))))
     for (;;) {
       const rows = await this.nearRowsAfter(index.lastSeq)
-      for (const row of rows) index.addPacked(row.seq, row.buckets)
+      index.addRows(rows)
       if (rows.length < NEAR_ROWS_PER_READ) return index
     }
   }
@@ -198,7 +198,7 @@ export class Store {
   private async firstNearIndex(): Promise<LshIndex> {
     const [count, rows] = await Promise.all([this.call('count near-duplicate fingerprints', () => this.backend.nearRowCount()), this.nearRowsAfter(0)])
     const index = new LshIndex(capacityFor((count * (rows[0]?.buckets.length ?? 0)) / 6))
-    for (const row of rows) index.addPacked(row.seq, row.buckets)
+    index.addRows(rows)
     return index
   }
 

@@ -30,6 +30,23 @@ describe('LshIndex', () => {
     expect(fromBytes.lastSeq).toBe(500)
   })
 
+  it('indexes rows given together as one by one: every bucket, crowded ones included, through growth', () => {
+    // Rows of 42 buckets; every 7th row also in one crowded bucket, every 3rd in a shared one.
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({
+      seq: i + 1,
+      buckets: Array.from({ length: 42 }, (_, band) => (band === 0 && i % 7 === 0 ? bucket(0, 1) : band === 1 && i % 3 === 0 ? bucket(1, i % 50) : bucket(band, (Math.imul(i + 1, 2654435761) ^ (band << 20)) >>> 0))),
+    }))
+    const one = new LshIndex()
+    rows.forEach((r) => one.addPacked(r.seq, bucketBytes(r.buckets)))
+    const together = new LshIndex()
+    // In three reads, as a catch-up gets them; the first into a table too small, so it grows.
+    for (const part of [rows.slice(0, 10), rows.slice(10, 2_000), rows.slice(2_000)]) together.addRows(part.map((r) => ({ seq: r.seq, buckets: bucketBytes(r.buckets) })))
+    expect(together.lastSeq).toBe(3_000)
+    expect(together.size).toBe(one.size)
+    for (const r of rows) for (const b of r.buckets) expect(together.lookup(b)).toEqual(one.lookup(b))
+    expect(together.lookup(bucket(0, 1))).toHaveLength(MAX_PER_BUCKET)
+  })
+
   it('keeps a crowded bucket to its newest MAX_PER_BUCKET rows', () => {
     const index = new LshIndex()
     for (let seq = 1; seq <= MAX_PER_BUCKET * 3; seq++) index.add(seq, [bucket(3, 42), bucket(4, seq)])
