@@ -57,6 +57,8 @@ if (role === 'feedloom') {
   const log = pino({ level: 'info' }, { write: (line: string) => line.includes('search index:') && built() })
   const port = await listen(createHandler({ config: benchConfig(Number(sources)), store, rev, metrics: new Metrics(), log, buildSearchIndex: true }))
   await ready
+  // Exits on SIGTERM rather than dying of it, so a profile asked for with BENCH_SEARCH_NODE_FLAGS is written.
+  process.once('SIGTERM', () => process.exit(0))
   process.send!({ port, buildMs: performance.now() - started, rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20) })
 } else {
   throw new Error(`bench/server: unknown role ${role}`)

@@ -157,10 +157,10 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
     const written = cleanLine(entry.title)
     const title = capTitle(written || fallbackTitle(text, enclosures))
     // Each cut is named, so an operator can tell the source what it publishes (issue 12 §5).
-    const item = `source ${source.id}, item ${JSON.stringify(guid ?? url ?? title.slice(0, 40))}`
-    if (title.length < written.length) warnings.push(`normalize: entry ${index}: title cut from ${written.length} to ${title.length} characters (${item})`)
+    const item = () => `source ${source.id}, item ${JSON.stringify(guid ?? url ?? title.slice(0, 40))}`
+    if (title.length < written.length) warnings.push(`normalize: entry ${index}: title cut from ${written.length} to ${title.length} characters (${item()})`)
     if (precut.length < markup.length || html.length < sanitized.html.length) {
-      warnings.push(`normalize: entry ${index}: content cut from ${markup.length} to ${html.length} characters of HTML (${item})`)
+      warnings.push(`normalize: entry ${index}: content cut from ${markup.length} to ${html.length} characters of HTML (${item()})`)
     }
     const usable = Boolean(written || text || url || enclosures.length > 0 || image)
     return { raw: entry, guid, url, canonical: url ? canonicalUrl(url) : undefined, title, base, html, text, enclosures, ...(image && { image }), usable }
@@ -216,29 +216,31 @@ export function normalizeFeed(raw: RawFeed, ctx: NormalizeContext): Normalized {
     const origin = extractOrigin(p.text)
     const originalTitle = extractOriginalTitle(p.text)
     const credits = extractCredits(p.text)
+    // Every key written, in one order, the absent ones undefined (which JSON leaves out): one shape
+    // for all entries, where spreading the optional ones made a shape per combination.
     entries.push({
       id,
       sourceId: source.id,
-      ...(p.guid !== undefined && { guid: p.guid }),
-      ...(p.url !== undefined && { url: p.url }),
+      guid: p.guid,
+      url: p.url,
       // An ambiguous link must never match another item's, so it is no key for matching.
-      ...(linkIdentifies && { canonicalUrl: p.canonical }),
+      canonicalUrl: linkIdentifies ? p.canonical : undefined,
       title: p.title,
       html: p.html,
       text: p.text,
       // The site's dateline, credits and disclaimer are not the story (issue 3 §3).
       excerpt: excerpt(stripBoilerplate(p.text)),
       published: (sourceDate ?? now).toISOString(),
-      ...(updated && updated.getTime() - now.getTime() <= FUTURE_DATE_TOLERANCE_MS && { updated: updated.toISOString() }),
+      updated: updated && updated.getTime() - now.getTime() <= FUTURE_DATE_TOLERANCE_MS ? updated.toISOString() : undefined,
       firstSeen: nowIso,
       dateFrom: sourceDate ? 'source' : 'first-seen',
       // Bylines in the text come after whatever the feed itself names.
       authors: uniqueClean([...entry.authors.map(cleanAuthor), ...credits.reporters, ...credits.editors]),
       categories: uniqueClean(entry.categories),
       enclosures: p.enclosures,
-      ...(p.image !== undefined && { image: p.image }),
-      ...(origin !== undefined && { origin }),
-      ...(originalTitle !== undefined && { originalTitle }),
+      image: p.image,
+      origin,
+      originalTitle,
       contentHash: sha256Hex(`${p.title}\n${p.html}`).slice(0, CONTENT_HASH_HEX_CHARS),
       clusterId: id,
     })

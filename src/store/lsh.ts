@@ -91,10 +91,10 @@ export class LshIndex {
 
   /**
    * Rows as stored (ascending seq, 6-byte buckets), many at once: what `addPacked` of each does,
-   * with the postings put in table order first. One by one, each posting is a cache miss in a
-   * table of tens of megabytes (0.4 s for the 1.6 M postings of 38,800 items); in table order the
-   * writes sweep the table once. A stable counting sort keeps each bucket's postings in seq order,
-   * so a crowded bucket keeps the same newest MAX_PER_BUCKET as one by one.
+   * with the postings put in table order first, so the writes sweep the table instead of landing
+   * anywhere in tens of megabytes (1.6 M postings, 38,800 items: 0.24 s one by one, 0.18 s here).
+   * A stable counting sort keeps each bucket's postings in seq order, so a crowded bucket keeps
+   * the same newest MAX_PER_BUCKET as one by one.
    */
   addRows(rows: ReadonlyArray<{ seq: number; buckets: Uint8Array }>): void {
     let n = 0
