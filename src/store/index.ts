@@ -145,9 +145,11 @@ export class Store {
     // or in another worker) is forgotten, and the bucket's next ones are read in its place.
     const pending = new Map<number, { seqs: readonly number[]; next: number; ids: string[]; window: number[] }>()
     for (const bucket of buckets) {
-      // Most buckets of a new story are empty: the lookup alone tells, with no allocation.
+      // A bucket named again (a template's crowded one, by every item of the batch) is read once;
+      // most buckets of a new story are empty, which the lookup alone tells, with no allocation.
+      if (pending.has(bucket)) continue
       const seqs = index.lookup(bucket)
-      if (seqs.length && !pending.has(bucket)) pending.set(bucket, { seqs, next: 0, ids: [], window: [] })
+      if (seqs.length) pending.set(bucket, { seqs, next: 0, ids: [], window: [] })
     }
     const found = new Map<number, NearRecord>()
     while (pending.size) {

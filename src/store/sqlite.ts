@@ -32,7 +32,7 @@ import { deserialize, serialize } from './codec.js'
  * pages packed ~3 KB item records better, but a round's small commits (a source's few new items)
  * wrote three times the bytes, each dirty page of an index being four times as large.
  */
-const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0', 'cache_size = -32768', 'temp_store = MEMORY', 'mmap_size = 268435456']
+const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0', 'cache_size = -32768', 'temp_store = MEMORY']
 /** How often the checkpointer copies the log into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1_000
 /** How long a writer waits for another process's write to finish before failing with SQLITE_BUSY. */
