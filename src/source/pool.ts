@@ -131,18 +131,14 @@ export class ReadPool {
       if (!task) return
       reader.tasks.delete(message.id)
       if (reader.tasks.size === 0) worker.unref()
-      if (message.digest) {
-        let digest: Digest
+      if (message.error) task.reject(new (ERRORS[message.error.name] ?? AppError)(message.error.message))
+      else {
         try {
-          digest = unpackDigest(message.digest)
+          task.resolve(unpackDigest(message.digest!))
         } catch (error) {
           task.reject(new AppError(`read: the reader thread's answer could not be read: ${error instanceof Error ? error.message : String(error)}`))
-          this.dispatch()
-          return
         }
-        task.resolve(digest)
       }
-      else task.reject(new (ERRORS[message.error!.name] ?? AppError)(message.error!.message))
       this.dispatch()
     })
     const fail = (why: string) => {
