@@ -83,7 +83,7 @@ const CLAUSE_ENDS = new Set(Array.from('，。；！？,;!?', (c) => c.charCodeA
  * Characters of `flat` that removing its fields and dates, then its punctuation, must leave: in
  * each clause, those before its first possible field or date start (a lower bound, counted up to
  * `enough`). Most lines of prose exceed MAX_METADATA_REMAINDER in their first clause, which this
- * one pass tells without the three replacements (6 µs a paragraph).
+ * one pass tells without the three replacements (most of the 6 µs a paragraph took).
  */
 export function keptAtLeast(flat: string, enough = Infinity): number {
   let kept = 0
