@@ -136,14 +136,6 @@ function countDistinct(hashes: Uint32Array): number {
   return distinct
 }
 
-/** The distinct character shingles of folded text, as 32-bit hashes, ascending. */
-export function shingleHashes(folded: string): Uint32Array {
-  const out = shinglesAt(folded).sort()
-  let distinct = 0
-  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) out[distinct++] = out[i]
-  return out.subarray(0, distinct)
-}
-
 /**
  * The MinHash signature of a set of shingle hashes (repeats change nothing), by one-permutation hashing with
  * densification (Li, Owen, Zhang 2012; Shrivastava 2017): one hash per shingle picks a bin and is

@@ -80,19 +80,11 @@ export class LshIndex {
     if (seq > this.lastSeq) this.lastSeq = seq
   }
 
-  /** The same from the buckets as stored: 6 bytes each, little-endian (store/backend bucketBytes). */
-  addPacked(seq: number, packed: Uint8Array): void {
-    for (let at = 0; at + 6 <= packed.length; at += 6) {
-      const low = (packed[at] | (packed[at + 1] << 8) | (packed[at + 2] << 16) | (packed[at + 3] << 24)) >>> 0
-      this.insert(keyOfParts(low, packed[at + 4] | (packed[at + 5] << 8)), seq)
-    }
-    if (seq > this.lastSeq) this.lastSeq = seq
-  }
-
   /**
-   * Rows as stored (ascending seq, 6-byte buckets), many at once: what `addPacked` of each does,
-   * with the postings put in table order first, so the writes sweep the table instead of landing
-   * anywhere in tens of megabytes (1.6 M postings, 38,800 items: 0.24 s one by one, 0.18 s here).
+   * Rows as stored (ascending seq; buckets 6 bytes each, little-endian: store/backend bucketBytes),
+   * many at once: what `add` of each does, with the postings put in table order first, so the
+   * writes sweep the table instead of landing anywhere in tens of megabytes (1.6 M postings,
+   * 38,800 items: 0.24 s one by one, 0.18 s here).
    * A stable counting sort keeps each bucket's postings in seq order, so a crowded bucket keeps
    * the same newest MAX_PER_BUCKET as one by one.
    */

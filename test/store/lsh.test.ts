@@ -23,7 +23,8 @@ describe('LshIndex', () => {
     // Made the size 500 rows need: it must not grow while they go in.
     const fromBytes = new LshIndex(capacityFor(500 * 42))
     const sized = fromBytes.bytes
-    rows.forEach((buckets, i) => (fromNumbers.add(i + 1, buckets), fromBytes.addPacked(i + 1, bucketBytes(buckets))))
+    rows.forEach((buckets, i) => fromNumbers.add(i + 1, buckets))
+    fromBytes.addRows(rows.map((buckets, i) => ({ seq: i + 1, buckets: bucketBytes(buckets) })))
     expect(fromBytes.bytes).toBe(sized)
     for (const buckets of rows) for (const b of buckets) expect(fromBytes.lookup(b)).toEqual(fromNumbers.lookup(b))
     expect(fromBytes.lookup(0xffff_ffff_ffff)).toEqual([1])
@@ -37,7 +38,7 @@ describe('LshIndex', () => {
       buckets: Array.from({ length: 42 }, (_, band) => (band === 0 && i % 7 === 0 ? bucket(0, 1) : band === 1 && i % 3 === 0 ? bucket(1, i % 50) : bucket(band, (Math.imul(i + 1, 2654435761) ^ (band << 20)) >>> 0))),
     }))
     const one = new LshIndex()
-    rows.forEach((r) => one.addPacked(r.seq, bucketBytes(r.buckets)))
+    rows.forEach((r) => one.add(r.seq, r.buckets))
     const together = new LshIndex()
     // In three reads, as a catch-up gets them; the first into a table too small, so it grows.
     for (const part of [rows.slice(0, 10), rows.slice(10, 2_000), rows.slice(2_000)]) together.addRows(part.map((r) => ({ seq: r.seq, buckets: bucketBytes(r.buckets) })))
