@@ -89,13 +89,15 @@ export interface RoundFigures {
 
 /**
  * One `feedloom poll` in its own process, timed, its peak RSS and written bytes read from /proc.
+ * It runs as a user's does: bin/feedloom.js executed, so with the node flags of its `#!` line.
  * BENCH_POLL_NODE_FLAGS adds flags to its node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 function poll(configPath: string, storeUrl: string): Promise<Omit<RoundFigures, 'name'>> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const flags = process.env.BENCH_POLL_NODE_FLAGS?.split(' ').filter(Boolean) ?? []
-    const child = spawn(process.execPath, [...flags, join(import.meta.dirname, '../bin/feedloom.js'), 'poll', '--config', configPath, '--store', storeUrl], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'silent' } })
+    const extra = process.env.BENCH_POLL_NODE_FLAGS
+    const env = { ...process.env, LOG_LEVEL: 'silent', ...(extra && { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${extra}`.trim() }) }
+    const child = spawn(join(import.meta.dirname, '../bin/feedloom.js'), ['poll', '--config', configPath, '--store', storeUrl], { stdio: ['ignore', 'pipe', 'pipe'], env })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))
