@@ -8,6 +8,7 @@ import { bucketKeysOf, fingerprints, LSH_BUCKET_CAP, mergePoll, type Known } fro
 import type { Fingerprint } from './dedupe/near.js'
 import { exactKeys, type Store } from './store/index.js'
 import { retain } from './store/retention.js'
+import { forgetStrippedTexts } from './normalize/boilerplate.js'
 import type { Metrics } from './metrics.js'
 import { Mutex, type Lock } from './store/lock.js'
 import type { Logger } from './log.js'
@@ -138,7 +139,7 @@ async function commit(
   onState: (state: SourceState) => void,
 ): Promise<Pick<RefreshResult, 'newItems' | 'updatedItems' | 'totalItems'>> {
   const { entries, ambiguous } = read
-  const prints = read.prints ?? fingerprints(entries.filter((e) => !previous.has(e.id)))
+  const prints = read.prints ?? printsOfNew(entries, previous)
   const inFeed = new Set(entries.map((e) => e.id))
   const lock = deps.commitLock ?? new Mutex()
   let list = storedList
@@ -178,6 +179,15 @@ async function commit(
     })
   }
   return { newItems, updatedItems, totalItems: list.length }
+}
+
+/** Fingerprints of a read that was not made in a reader (a page source's): the stripped texts it kept are done with after. */
+function printsOfNew(entries: readonly Entry[], previous: ReadonlyMap<string, Entry>): Map<string, Fingerprint> {
+  try {
+    return fingerprints(entries.filter((e) => !previous.has(e.id)))
+  } finally {
+    forgetStrippedTexts()
+  }
 }
 
 async function loadItems(store: Store, ids: string[]): Promise<Map<string, Entry>> {

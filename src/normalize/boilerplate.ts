@@ -140,11 +140,23 @@ export function stripBoilerplate(text: string): string {
 
 /**
  * Texts remembered by stripBoilerplate: a whole poll's items are normalized before they are
- * fingerprinted, so this holds a large feed's worth; cleared when full. The texts are the items'
- * own strings, alive anyway while the poll runs.
+ * fingerprinted, so this holds a large feed's worth; cleared when full, and when a read is done
+ * (`forgetStrippedTexts`). The texts are the items' own strings, alive anyway while their poll
+ * runs — but not after: kept across a round's polls, a reader thread held 16,384 articles of
+ * sources long since read (its live heap grew from 16 to 37 MB over a 2,000-source round).
  */
 const STRIPPED_CACHE = 16_384
 const stripped = new Map<string, string>()
+
+/** Forgets the texts stripBoilerplate remembered: called when a read's last use of them is over. */
+export function forgetStrippedTexts(): void {
+  stripped.clear()
+}
+
+/** Texts stripBoilerplate remembers now (for tests: a read leaves none behind). */
+export function strippedTextsHeld(): number {
+  return stripped.size
+}
 
 function strip(text: string): string {
   return stripFlattenedRuby(text)

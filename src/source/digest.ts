@@ -8,6 +8,7 @@ import type { Decoded, Entry, RawFeed, SourceConfig } from '../model.js'
 import { decode } from '../decode/index.js'
 import { parseFeed } from '../parse/index.js'
 import { normalizeFeed } from '../normalize/index.js'
+import { forgetStrippedTexts } from '../normalize/boilerplate.js'
 import { matchesFilters } from '../normalize/filter.js'
 import { newestEntries } from '../normalize/limit.js'
 import { fingerprints, type Fingerprint } from '../dedupe/index.js'
@@ -42,6 +43,15 @@ export interface Digest {
 export type Parse = (text: string, url: string) => Promise<RawFeed>
 
 export async function digest(input: DigestInput, parse: Parse = (text, url) => parseFeed(text, { url, sourceId: input.source.id })): Promise<Digest> {
+  try {
+    return await digestBody(input, parse)
+  } finally {
+    // The texts stripped for excerpts were kept for the fingerprints; both are made now.
+    forgetStrippedTexts()
+  }
+}
+
+async function digestBody(input: DigestInput, parse: Parse): Promise<Digest> {
   const { source } = input
   const now = new Date(input.nowMs)
   const { text, ...decoded } = decode(input.body, { contentType: input.contentType, override: source.encoding, sourceId: source.id })

@@ -5,6 +5,7 @@ import { digest, type DigestInput } from '../../src/source/digest.js'
 import { ReadPool } from '../../src/source/pool.js'
 import { packDigest, unpackDigest } from '../../src/source/transfer.js'
 import { encodeValue } from '../../src/store/codec.js'
+import { stripBoilerplate, strippedTextsHeld } from '../../src/normalize/boilerplate.js'
 
 // A real GBK-encoded national portal feed (test/fixtures/e2e/README.md says where it is from).
 const BODY = readFileSync(new URL('../fixtures/e2e/people-politics.gbk.xml', import.meta.url))
@@ -46,6 +47,18 @@ describe('ReadPool', { timeout: 60_000 }, () => {
       expect(Array.from(other.signature)).toEqual(Array.from(print.signature))
       expect({ ...other, signature: undefined }).toEqual({ ...print, signature: undefined })
     }
+  })
+
+  it('keeps no article text once a read is done (a round reads thousands of sources in one thread)', async () => {
+    stripBoilerplate('来源：人民网\n正文第一段。\n编辑：张三')
+    expect(strippedTextsHeld()).toBe(1)
+    const read = await digest(input())
+    expect(read.prints!.size).toBeGreaterThan(5)
+    expect(strippedTextsHeld()).toBe(0)
+    // A read that fails keeps none either.
+    stripBoilerplate('正文。')
+    await expect(digest({ ...input(), body: new TextEncoder().encode('<rss><channel><item>') })).rejects.toThrow()
+    expect(strippedTextsHeld()).toBe(0)
   })
 
   it('sends a digest packed: the same entries and fingerprints, entries frozen with the JSON they came as', async () => {
