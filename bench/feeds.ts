@@ -81,3 +81,12 @@ export function feedXml(source: number, count: number, offset = 0): string {
   for (let i = 0; i < count; i++) items.push(itemXml(source, benchItem(source, i + offset), i + offset))
   return `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>来源 ${source}</title><link>http://s${source}.example.cn/</link><description>地方新闻</description>${items.join('\n')}</channel></rss>\n`
 }
+
+/**
+ * The node flags the `feedloom` command runs with (its `#!` line): servers the bench starts in
+ * its own way (bench/server.ts) get them too, so they run under the heap budget users' do.
+ */
+export function shippedNodeFlags(): string[] {
+  const line = readFileSync(new URL('../bin/feedloom.js', import.meta.url), 'utf8').split('\n')[0]
+  return /^#!\/usr\/bin\/env -S node(?: (.*))?$/.exec(line)?.[1]?.split(' ') ?? []
+}

@@ -24,6 +24,7 @@ import { RevWatcher } from '../src/http/rev.js'
 import { Metrics } from '../src/metrics.js'
 import { silentLogger } from '../src/log.js'
 import { benchConfig, benchEntry, fillStore } from './data.js'
+import { shippedNodeFlags } from './feeds.js'
 import type { ItemRef } from '../src/store/index.js'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -45,7 +46,7 @@ let COLD_RUNS = 15
 const COLD_LIMIT = 200
 
 function start<T>(role: string, message?: unknown): Promise<{ child: ChildProcess; info: T }> {
-  const child = fork(new URL('./server.ts', import.meta.url), [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(new URL('./server.ts', import.meta.url), [role], { execArgv: [...(process.env.BENCH_NO_SHIPPED_FLAGS ? [] : shippedNodeFlags()), '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   return new Promise((resolve, reject) => {
     child.once('message', (info) => resolve({ child, info: info as T }))
     child.once('exit', (code) => reject(new Error(`bench: ${role} server exited with ${code}`)))
