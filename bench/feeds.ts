@@ -85,8 +85,10 @@ export function feedXml(source: number, count: number, offset = 0): string {
 /**
  * The node flags the `feedloom` command runs with (its `#!` line): servers the bench starts in
  * its own way (bench/server.ts) get them too, so they run under the heap budget users' do.
+ * BENCH_NO_SHIPPED_FLAGS=1 starts them with node's defaults instead, to compare.
  */
 export function shippedNodeFlags(): string[] {
+  if (process.env.BENCH_NO_SHIPPED_FLAGS === '1') return []
   const line = readFileSync(new URL('../bin/feedloom.js', import.meta.url), 'utf8').split('\n')[0]
   return /^#!\/usr\/bin\/env -S node(?: (.*))?$/.exec(line)?.[1]?.split(' ') ?? []
 }

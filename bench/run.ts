@@ -3,6 +3,8 @@
  * printed as the markdown tables BENCHMARKS.md keeps. Suites: serving, ingest, round, search (all by default).
  * `BENCH_SMALL=1` runs every suite at tiny sizes — the CI smoke run, so the bench never rots; its
  * figures mean nothing. Environment for serving: BENCH_DURATION (s), BENCH_ROUNDS, BENCH_CONNECTIONS.
+ * Servers and polls run with the `feedloom` command's node flags (bin/feedloom.js's `#!` line);
+ * BENCH_NO_SHIPPED_FLAGS=1 runs the servers with node's defaults.
  */
 import { cpus, totalmem } from 'node:os'
 import { filesSuite, growthSuite, reprintSuite, type IngestOptions } from './ingest.js'

@@ -46,7 +46,7 @@ let COLD_RUNS = 15
 const COLD_LIMIT = 200
 
 function start<T>(role: string, message?: unknown): Promise<{ child: ChildProcess; info: T }> {
-  const child = fork(new URL('./server.ts', import.meta.url), [role], { execArgv: [...(process.env.BENCH_NO_SHIPPED_FLAGS ? [] : shippedNodeFlags()), '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(new URL('./server.ts', import.meta.url), [role], { execArgv: [...shippedNodeFlags(), '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   return new Promise((resolve, reject) => {
     child.once('message', (info) => resolve({ child, info: info as T }))
     child.once('exit', (code) => reject(new Error(`bench: ${role} server exited with ${code}`)))
