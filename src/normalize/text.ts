@@ -10,15 +10,23 @@ export const EXCERPT_MAX_CHARS = 200
  * XML 1.0 §2.2 `Char`: C0 controls other than tab, LF and CR, U+FFFE, U+FFFF and unpaired
  * surrogates make a document not well-formed, so a reader rejects the whole feed.
  */
-const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+export const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
-export function stripXmlIllegal(s: string): string {
-  // Almost every string is clean: a loop over its code units finds that faster than the regex.
+/**
+ * Whether XML_ILLEGAL may match: a control character, U+FFFE/U+FFFF, or any surrogate (whether a
+ * pair is whole is the regex's to tell). Almost every string is clean, and a loop over its code
+ * units finds that faster than the regex.
+ */
+export function mayHoldXmlIllegal(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
-    if (c < 0x20 ? c !== 0x09 && c !== 0x0a && c !== 0x0d : c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe)) return s.replace(XML_ILLEGAL, '')
+    if (c < 0x20 ? c !== 0x09 && c !== 0x0a && c !== 0x0d : c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe)) return true
   }
-  return s
+  return false
+}
+
+export function stripXmlIllegal(s: string): string {
+  return mayHoldXmlIllegal(s) ? s.replace(XML_ILLEGAL, '') : s
 }
 
 /**

@@ -4,9 +4,7 @@
  * Only what is outside CDATA sections, comments and processing instructions is touched.
  */
 import { decodeHTML } from 'entities'
-
-/** Characters XML 1.0 §2.2 forbids (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
-const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+import { mayHoldXmlIllegal, XML_ILLEGAL } from '../normalize/text.js'
 
 /** The five entities XML defines itself (XML 1.0 §4.6). */
 const XML_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos'])
@@ -28,7 +26,7 @@ export function prepareXml(text: string): Prepared {
   let xml = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 
   // The regex over a whole document cost 3 µs an item; a loop over its code units tells a clean one (nearly all) faster.
-  const illegal = hasXmlIllegal(xml) ? (xml.match(XML_ILLEGAL)?.length ?? 0) : 0
+  const illegal = mayHoldXmlIllegal(xml) ? (xml.match(XML_ILLEGAL)?.length ?? 0) : 0
   if (illegal > 0) {
     xml = xml.replace(XML_ILLEGAL, '')
     repairs.push(`removed ${illegal} character${illegal === 1 ? '' : 's'} that XML forbids`)
@@ -55,15 +53,6 @@ export function prepareXml(text: string): Prepared {
     repairs.push(`closed the final tag ${cut[0].trim()}`)
   }
   return { xml, repairs }
-}
-
-/** Whether XML_ILLEGAL may match: a control character, U+FFFE/U+FFFF, or any surrogate (a pair is checked by the regex). */
-function hasXmlIllegal(xml: string): boolean {
-  for (let i = 0; i < xml.length; i++) {
-    const c = xml.charCodeAt(i)
-    if (c < 0x20 ? c !== 0x09 && c !== 0x0a && c !== 0x0d : c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe)) return true
-  }
-  return false
 }
 
 function fixAmpersands(segment: string, declared: Map<string, string>, counts: { bare: number; html: number; unknown: number }): string {
