@@ -4,7 +4,7 @@ import { FetchError, errorMessage } from './errors.js'
 import type { Fetcher } from './fetch/index.js'
 import { backoffDelayMs } from './fetch/backoff.js'
 import { readerFor, type Read, type ReadPool } from './source/index.js'
-import { bucketKeysOf, fingerprints, LSH_BUCKET_CAP, mergePoll, type Known } from './dedupe/index.js'
+import { fingerprints, mergePoll, type Known } from './dedupe/index.js'
 import type { Fingerprint } from './dedupe/near.js'
 import { exactKeys, type Store } from './store/index.js'
 import { retain } from './store/retention.js'
@@ -149,7 +149,7 @@ async function commit(
     const batch = entries.slice(from, from + COMMIT_BATCH)
     const last = from + COMMIT_BATCH >= entries.length
     await lock.run(async () => {
-      const known = await loadKnown(deps.store, batch, previous, prints, ambiguous)
+      const known = await loadKnown(deps.store, source, batch, previous, prints, ambiguous)
       const merged = mergePoll(source, batch, known, ambiguous)
       const kept = retain(list, merged.entries, source, started, inFeed)
       const removed = kept.dropped.length ? [...(await loadItems(deps.store, kept.dropped)).values()] : []
@@ -217,10 +217,11 @@ function finish(deps: RefreshDeps, source: SourceConfig, result: RefreshResult, 
 
 /**
  * Everything the merge of one batch needs from the store, in three rounds of batched reads whatever
- * the store holds: the exact keys and LSH buckets of the new entries (with the fingerprints those
- * buckets name); the items the keys point at; their clusters and the candidates'.
+ * the store holds: the exact keys of the new entries and their near-duplicate candidates (ranked
+ * in memory, only the ranked ones read); the items the keys point at; their clusters and the
+ * candidates'.
  */
-async function loadKnown(store: Store, batch: Entry[], previous: ReadonlyMap<string, Entry>, allPrints: ReadonlyMap<string, Fingerprint>, ambiguous: ReadonlySet<string>): Promise<Known> {
+async function loadKnown(store: Store, source: Pick<SourceConfig, 'id'>, batch: Entry[], previous: ReadonlyMap<string, Entry>, allPrints: ReadonlyMap<string, Fingerprint>, ambiguous: ReadonlySet<string>): Promise<Known> {
   const added = batch.filter((e) => !previous.has(e.id))
   const prints = new Map<string, Fingerprint>()
   for (const e of added) {
@@ -228,14 +229,13 @@ async function loadKnown(store: Store, batch: Entry[], previous: ReadonlyMap<str
     if (print) prints.set(e.id, print)
   }
   const keys = [...new Set(added.flatMap((e) => exactKeys(e, ambiguous)))]
-  const [ownerIds, near] = await Promise.all([store.lookupKeys(keys), store.nearCandidates(bucketKeysOf(prints.values()), LSH_BUCKET_CAP)])
+  const [ownerIds, candidates] = await Promise.all([store.lookupKeys(keys), store.nearCandidates(prints, source.id)])
   const keyOwners = new Map<string, string>()
   keys.forEach((k, i) => ownerIds[i] !== undefined && keyOwners.set(k, ownerIds[i]!))
   const owners = await loadItems(store, [...new Set(keyOwners.values())])
-  const sourceId = batch[0]?.sourceId
   const clusterIds = new Set<string>()
   for (const owner of owners.values()) clusterIds.add(owner.clusterId)
-  for (const record of near.records.values()) if (record.sourceId !== sourceId) clusterIds.add(record.clusterId)
+  for (const records of candidates.values()) for (const record of records) clusterIds.add(record.clusterId)
   const clusters = new Map((await store.getClusters([...clusterIds])).filter((c): c is NonNullable<typeof c> => !!c).map((c) => [c.id, c]))
-  return { previous, keyOwners, owners, clusters, prints, buckets: near.buckets, records: near.records }
+  return { previous, keyOwners, owners, clusters, prints, candidates }
 }

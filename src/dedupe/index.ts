@@ -10,22 +10,7 @@ import { fingerprint, fromRecord, sameStory, similarity, toRecord, type Fingerpr
 
 export * from './near.js'
 
-/**
- * A bucket keeps the ids of its newest items only. A story's reprints arrive within days of it;
- * a bucket that fills past this is a phrase every item of some portal shares, not a story, and
- * bounding it bounds the reads a new item costs (LSH_BANDS × this, at worst).
- */
-export const LSH_BUCKET_CAP = 16
-
-/**
- * Candidates confirmed per new item at most, those that share the most of the item's buckets
- * first — each bucket counting less the more items it holds. A story's reprint shares the rare
- * buckets of its own wording with it; a crowded bucket (a phrase every notice of a template
- * shares, holding only its newest LSH_BUCKET_CAP items) says little. So this bounds the work per
- * item, even among hundreds of same-template notices, without losing the older notice a reprint
- * copies.
- */
-export const MAX_CANDIDATES = 16
+export * from './rank.js'
 
 /** What the store already knows about the entries of one poll, loaded by refresh.ts before merging. */
 export interface Known {
@@ -39,10 +24,11 @@ export interface Known {
   clusters: ReadonlyMap<string, Cluster>
   /** Fingerprints of this poll's new entries (`fingerprints`); an entry without one is too short. */
   prints?: ReadonlyMap<string, Fingerprint>
-  /** Stored LSH buckets of those fingerprints → the ids of their newest items (at most LSH_BUCKET_CAP). */
-  buckets?: ReadonlyMap<number, readonly string[]>
-  /** Stored fingerprints of the items in those buckets; an id without one was deleted. */
-  records?: ReadonlyMap<string, NearRecord>
+  /**
+   * Per new entry with a fingerprint, the stored fingerprints it is compared with: other sources'
+   * items of its LSH buckets, best first (`rankCandidates`, as `Store.nearCandidates` answers).
+   */
+  candidates?: ReadonlyMap<string, readonly NearRecord[]>
 }
 
 export interface Merged {
@@ -66,17 +52,6 @@ export function fingerprints(entries: readonly Entry[]): Map<string, Fingerprint
     if (print) out.set(entry.id, print)
   }
   return out
-}
-
-/**
- * Every bucket the given fingerprints fall in, repeats included: what refresh.ts reads before
- * merging. The store reads a repeated bucket once; removing repeats here (a sort of 42,000 keys
- * a batch) cost more than the lookups it saved.
- */
-export function bucketKeysOf(prints: Iterable<Fingerprint>): number[] {
-  const all: number[] = []
-  for (const print of prints) for (const key of print.buckets) all.push(key)
-  return all
 }
 
 /**
@@ -114,7 +89,7 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
     newCount++
     const entryKeys = exactKeys(entry, ambiguous)
     const print = known.prints?.get(entry.id)
-    const cluster = exactCluster(entryKeys) ?? (print && nearCluster(print))
+    const cluster = exactCluster(entryKeys) ?? (print && nearCluster(entry.id, print))
     const clusterId = cluster?.id ?? entry.id
     if (cluster) clusters.set(cluster.id, { id: cluster.id, members: [...cluster.members, { itemId: entry.id, sourceId: source.id }] })
 
@@ -145,9 +120,11 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
     return undefined
   }
 
-  function nearCluster(print: Fingerprint): Cluster | undefined {
+  function nearCluster(id: string, print: Fingerprint): Cluster | undefined {
     let best: { cluster: Cluster; jaccard: number } | undefined
-    for (const record of candidates(print)) {
+    for (const record of known.candidates?.get(id) ?? []) {
+      // The store ranks other sources' items only; a hand-made Known is held to the same rule.
+      if (record.sourceId === source.id) continue
       const other = fromRecord(record)
       if (!other) continue
       const s = similarity(print, other)
@@ -156,23 +133,6 @@ export function mergePoll(source: Pick<SourceConfig, 'id'>, fresh: Entry[], know
       if (open(cluster)) best = { cluster, jaccard: s.jaccard }
     }
     return best?.cluster
-  }
-
-  /** Other sources' items in the print's buckets, most (and rarest) shared buckets first, at most MAX_CANDIDATES. */
-  function candidates(print: Fingerprint): NearRecord[] {
-    const hits = new Map<string, number>()
-    for (const key of print.buckets) {
-      const ids = known.buckets?.get(key) ?? []
-      for (const id of ids) hits.set(id, (hits.get(id) ?? 0) + 1 / ids.length)
-    }
-    const ranked: Array<[NearRecord, number]> = []
-    for (const [id, count] of hits) {
-      // An id without a record was deleted by retention; the source's own items never cluster with it.
-      const record = known.records?.get(id)
-      if (record && record.sourceId !== source.id) ranked.push([record, count])
-    }
-    ranked.sort((a, b) => b[1] - a[1] || (a[0].itemId < b[0].itemId ? -1 : 1))
-    return ranked.slice(0, MAX_CANDIDATES).map(([record]) => record)
   }
 }
 

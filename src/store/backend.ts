@@ -32,12 +32,6 @@ export interface ChangePage {
   last: number
 }
 
-/** What a new item's buckets hold: bucket → ids of its newest items (newest first), and their fingerprints. */
-export interface NearCandidates {
-  buckets: Map<number, string[]>
-  records: Map<string, NearRecord>
-}
-
 /**
  * A fingerprint row as the in-memory LSH index (lsh.ts) reads it: its place in commit order and
  * its buckets as stored, 6 bytes each, little-endian (bucketBytes): the index reads them from the
@@ -46,6 +40,8 @@ export interface NearCandidates {
 export interface NearRow {
   seq: number
   buckets: Uint8Array
+  /** The row's source, where the backend reads it with the row (not Redis: the index learns it when it reads the row). */
+  source?: string
 }
 
 /**

@@ -3,7 +3,8 @@ import type Keyv from 'keyv'
 import type { Cluster, Entry, ItemRef, NearRecord, SourceState } from '../model.js'
 import { StoreError, errorMessage } from '../errors.js'
 import { redactUrl } from '../redact.js'
-import type { Backend, Batch, ChangePage, NearCandidates, NearRow } from './backend.js'
+import type { Backend, Batch, ChangePage, NearRow } from './backend.js'
+import { LSH_BUCKET_CAP, rankCandidates } from '../dedupe/rank.js'
 import { deserialize, encodeValue } from './codec.js'
 import { migrate } from './migrate.js'
 import { capacityFor, LshIndex } from './lsh.js'
@@ -131,49 +132,61 @@ export class Store {
   }
 
   /**
-   * The newest `perBucket` live items of each LSH bucket (dedupe/near `bandKeys`; a bucket may be
-   * named more than once) and their
-   * fingerprints. The buckets are in memory (lsh.ts), caught up first with every fingerprint row
-   * appended since — by this process or any other worker — so a commit that follows sees them all.
+   * For each fingerprint (by entry id), the stored fingerprints of other sources' items it is to be
+   * compared with, best first: `rankCandidates` over each bucket's newest LSH_BUCKET_CAP rows. The
+   * buckets are in memory (lsh.ts), caught up first with every row appended since — by this process
+   * or any other worker — so a commit that follows sees them all.
+   *
+   * Rows are ranked by number before any is read, and only the ranked ones are read: reading every
+   * row of the buckets made a reprinting source's per-item cost grow with its batch (issue 9 §3).
+   * A row found gone (retention, here or in another worker) leaves its buckets, and the buckets'
+   * next rows take its place; a row found to be the source's own is never ranked again. Either
+   * sends the fingerprints that ranked it through another round, until every ranked row is read.
    */
-  async nearCandidates(buckets: number[], perBucket: number): Promise<NearCandidates> {
+  async nearCandidates(prints: Iterable<readonly [string, { readonly buckets: readonly number[] }]>, sourceId: string): Promise<Map<string, NearRecord[]>> {
     const index = await this.nearIndex()
-    const out: NearCandidates = { buckets: new Map(), records: new Map() }
-    // Each bucket's newest `perBucket` postings are read, and only they: a crowded bucket holds
-    // twice as many (lsh.ts), and reading them all made a poll of template-like items cost more
-    // per item as the buckets filled (issue 9 §3). A posting whose row is gone (retention, here
-    // or in another worker) is forgotten, and the bucket's next ones are read in its place.
-    const pending = new Map<number, { seqs: readonly number[]; next: number; ids: string[]; window: number[] }>()
-    for (const bucket of buckets) {
-      // A bucket named again (a template's crowded one, by every item of the batch) is read once;
-      // most buckets of a new story are empty, which the lookup alone tells, with no allocation.
-      if (pending.has(bucket)) continue
-      const seqs = index.lookup(bucket)
-      if (seqs.length) pending.set(bucket, { seqs, next: 0, ids: [], window: [] })
+    const windows = new Map<number, readonly number[]>()
+    const window = (bucket: number): readonly number[] => {
+      let seqs = windows.get(bucket)
+      if (seqs === undefined) {
+        const all = index.lookup(bucket)
+        windows.set(bucket, (seqs = all.length > LSH_BUCKET_CAP ? all.slice(0, LSH_BUCKET_CAP) : all))
+      }
+      return seqs
     }
-    const found = new Map<number, NearRecord>()
-    while (pending.size) {
+    const eligible = (seq: number) => index.sourceOf(seq) !== sourceId
+    const read = new Map<number, NearRecord>()
+    const out = new Map<string, NearRecord[]>()
+    let todo = [...prints]
+    while (todo.length) {
+      const ranked = todo.map(([, print]) => rankCandidates(print.buckets, window, eligible))
       const wanted = new Set<number>()
-      for (const p of pending.values()) {
-        p.window = p.seqs.slice(p.next, p.next + perBucket - p.ids.length)
-        p.next += p.window.length
-        for (const seq of p.window) if (!found.has(seq)) wanted.add(seq)
-      }
-      if (wanted.size) for (const [seq, record] of await this.call('read near-duplicate fingerprints', () => this.backend.nearBySeq([...wanted]))) found.set(seq, record)
-      for (const [bucket, p] of pending) {
-        for (const seq of p.window) {
-          const record = found.get(seq)
-          if (!record) index.remove(seq, [bucket])
-          else {
-            p.ids.push(record.itemId)
-            out.records.set(record.itemId, record)
-          }
-        }
-        if (p.ids.length >= perBucket || p.next >= p.seqs.length) {
-          if (p.ids.length) out.buckets.set(bucket, p.ids)
-          pending.delete(bucket)
+      for (const seqs of ranked) for (const seq of seqs) if (!read.has(seq)) wanted.add(seq)
+      const found = wanted.size ? await this.call('read near-duplicate fingerprints', () => this.backend.nearBySeq([...wanted])) : undefined
+      const gone = new Set<number>()
+      for (const seq of wanted) {
+        const record = found?.get(seq)
+        if (record === undefined) gone.add(seq)
+        else {
+          read.set(seq, record)
+          index.learnSource(seq, record.sourceId)
         }
       }
+      if (gone.size) {
+        for (const [bucket, seqs] of windows) {
+          const dead = seqs.filter((seq) => gone.has(seq))
+          if (dead.length === 0) continue
+          for (const seq of dead) index.remove(seq, [bucket])
+          windows.delete(bucket)
+        }
+      }
+      const again: typeof todo = []
+      todo.forEach((print, i) => {
+        const records = ranked[i].map((seq) => read.get(seq))
+        if (records.every((r): r is NearRecord => r !== undefined && r.sourceId !== sourceId)) out.set(print[0], records)
+        else again.push(print)
+      })
+      todo = again
     }
     return out
   }
@@ -257,7 +270,7 @@ export class Store {
     for (const record of forget) this.lsh?.remove(record.seq, record.buckets)
     // The rows just written come next in the log (commits run one at a time under the commit
     // lock): indexed at once, they need not be read back. A gap means another writer: catch up.
-    if (this.lsh && seqs.length && seqs[0] === this.lsh.lastSeq + 1) batch.nearAdd.forEach((r, i) => this.lsh!.add(seqs[i], r.buckets))
+    if (this.lsh && seqs.length && seqs[0] === this.lsh.lastSeq + 1) batch.nearAdd.forEach((r, i) => this.lsh!.add(seqs[i], r.buckets, r.sourceId))
   }
 
   /**

@@ -58,6 +58,13 @@ export class LshIndex {
   private live = 0
   /** The newest row this index has seen: the next catch-up reads after it. */
   lastSeq = 0
+  /**
+   * Each row's source, where known (rows read before this was stored, from Redis, are learned
+   * when first read): a poll ranks other sources' rows only, so it never reads its own. Rows that
+   * left every bucket are dropped from it now and then (`pruneSources`).
+   */
+  private readonly sources = new Map<number, string>()
+  private sourcesAfterPrune = 0
 
   constructor(capacity = MIN_CAPACITY) {
     this.slots = new Uint32Array(capacity * 2)
@@ -74,10 +81,33 @@ export class LshIndex {
     return this.slots.byteLength
   }
 
-  /** Indexes row `seq` under each of its buckets. Rows come in increasing seq. */
-  add(seq: number, buckets: readonly number[]): void {
+  /** Indexes row `seq` (of `source`) under each of its buckets. Rows come in increasing seq. */
+  add(seq: number, buckets: readonly number[], source?: string): void {
     for (const bucket of buckets) this.insert(keyOf(bucket), seq)
     if (seq > this.lastSeq) this.lastSeq = seq
+    if (source !== undefined) this.learnSource(seq, source)
+  }
+
+  /** The source of row `seq`, if this index knows it. */
+  sourceOf(seq: number): string | undefined {
+    return this.sources.get(seq)
+  }
+
+  learnSource(seq: number, source: string): void {
+    this.sources.set(seq, source)
+    if (this.sources.size > 2 * this.sourcesAfterPrune + 4_096) this.pruneSources()
+  }
+
+  /**
+   * Forgets the sources of rows no bucket holds any more (crowded out, or deleted by another
+   * worker): one walk of the table whenever the map doubles, so it stays the size of the rows held.
+   */
+  private pruneSources(): void {
+    const held = new Set<number>()
+    const slots = this.slots
+    for (let i = 1; i < slots.length; i += 2) if (slots[i] !== EMPTY && slots[i] !== DEAD) held.add(slots[i])
+    for (const seq of this.sources.keys()) if (!held.has(seq)) this.sources.delete(seq)
+    this.sourcesAfterPrune = this.sources.size
   }
 
   /**
@@ -88,9 +118,12 @@ export class LshIndex {
    * A stable counting sort keeps each bucket's postings in seq order, so a crowded bucket keeps
    * the same newest MAX_PER_BUCKET as one by one.
    */
-  addRows(rows: ReadonlyArray<{ seq: number; buckets: Uint8Array }>): void {
+  addRows(rows: ReadonlyArray<{ seq: number; buckets: Uint8Array; source?: string }>): void {
     let n = 0
-    for (const row of rows) n += Math.floor(row.buckets.length / 6)
+    for (const row of rows) {
+      n += Math.floor(row.buckets.length / 6)
+      if (row.source !== undefined) this.sources.set(row.seq, row.source)
+    }
     if (n === 0) return
     const keys = new Uint32Array(n)
     const seqs = new Uint32Array(n)
@@ -116,6 +149,7 @@ export class LshIndex {
       sortedSeqs[at] = seqs[i]
     }
     for (let j = 0; j < n; j++) this.insert(sortedKeys[j], sortedSeqs[j])
+    if (this.sources.size > 2 * this.sourcesAfterPrune + 4_096) this.pruneSources()
   }
 
   /** The seqs of each bucket, newest first (an empty bucket answers a shared empty list). */
@@ -134,6 +168,7 @@ export class LshIndex {
 
   /** Forgets row `seq` in the given buckets (its item was deleted). */
   remove(seq: number, buckets: readonly number[]): void {
+    this.sources.delete(seq)
     const slots = this.slots
     const n = slots.length
     for (const bucket of buckets) {

@@ -65,7 +65,7 @@ export class MemoryBackend implements Backend {
     }
     for (let i = lo; i < this.order.length && out.length < limit; i++) {
       const record = this.rows.get(this.order[i])
-      if (record) out.push({ seq: this.order[i], buckets: bucketBytes(record.buckets) })
+      if (record) out.push({ seq: this.order[i], source: record.sourceId, buckets: bucketBytes(record.buckets) })
     }
     return out
   }

@@ -180,8 +180,8 @@ export class PostgresBackend implements Backend {
   }
 
   async nearRows(seq: number, limit: number): Promise<NearRow[]> {
-    const { rows } = await this.pool.query<{ seq: string; buckets: Buffer }>('SELECT seq, buckets FROM feedloom_near WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit])
-    return rows.map((r) => ({ seq: Number(r.seq), buckets: r.buckets }))
+    const { rows } = await this.pool.query<{ seq: string; source: string; buckets: Buffer }>('SELECT seq, source, buckets FROM feedloom_near WHERE seq > $1 ORDER BY seq LIMIT $2', [seq, limit])
+    return rows.map((r) => ({ seq: Number(r.seq), source: r.source, buckets: r.buckets }))
   }
 
   async nearRowCount(): Promise<number> {

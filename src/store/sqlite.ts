@@ -145,7 +145,7 @@ export class SqliteBackend implements Backend {
       delete: db.prepare<[string]>('DELETE FROM keyv WHERE key = ?'),
       insertNear: db.prepare('INSERT OR REPLACE INTO feedloom_near (item, source, cluster, signature, buckets, shingles, titles, figures) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteNear: db.prepare<[string]>('DELETE FROM feedloom_near WHERE item = ?'),
-      rows: db.prepare<[number, number], { seq: number; buckets: Buffer }>('SELECT seq, buckets FROM feedloom_near WHERE seq > ? ORDER BY seq LIMIT ?'),
+      rows: db.prepare<[number, number], { seq: number; source: string; buckets: Buffer }>('SELECT seq, source, buckets FROM feedloom_near WHERE seq > ? ORDER BY seq LIMIT ?'),
       rowCount: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM feedloom_near'),
       bySeq: db.prepare<[string], StoredNear>('SELECT * FROM feedloom_near WHERE seq IN (SELECT value FROM json_each(?))'),
       byItem: db.prepare<[string], StoredNear>('SELECT * FROM feedloom_near WHERE item IN (SELECT value FROM json_each(?))'),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fingerprint, fingerprints, LSH_BUCKET_CAP, MAX_CANDIDATES, mergePoll, toRecord, type Known } from '../../src/dedupe/index.js'
+import { fingerprint, fingerprints, LSH_BUCKET_CAP, MAX_CANDIDATES, mergePoll, rankCandidates, toRecord, type Known } from '../../src/dedupe/index.js'
 import { convertText } from '../../src/variant/index.js'
 import type { Cluster, Entry, NearRecord, SourceConfig } from '../../src/model.js'
 import { entry } from '../helpers/entries.js'
@@ -91,8 +91,16 @@ const otherEvent = {
   text: story.text.replace('9月26日', '6月18日').replace('三桥', '二桥').replace('1286米', '986米').replace('40分钟', '25分钟'),
 }
 
+interface Stored {
+  /** Bucket → its items, newest first, as the store's index holds them. */
+  buckets: Map<number, string[]>
+  /** Fingerprints by item id: an id without one was deleted. */
+  records: Map<string, NearRecord>
+  clusters: Known['clusters']
+}
+
 /** What the store would hold after `items` were polled: their fingerprints and buckets. */
-function stored(items: Entry[], clusters: Cluster[] = []): Pick<Known, 'buckets' | 'records' | 'clusters'> {
+function stored(items: Entry[], clusters: Cluster[] = []): Stored {
   const buckets = new Map<number, string[]>()
   const records = new Map<string, NearRecord>()
   for (const item of items) {
@@ -104,8 +112,20 @@ function stored(items: Entry[], clusters: Cluster[] = []): Pick<Known, 'buckets'
   return { buckets, records, clusters: new Map(clusters.map((c) => [c.id, c])) }
 }
 
-function known(fresh: Entry[], store: Pick<Known, 'buckets' | 'records' | 'clusters'>): Known {
-  return { ...none, ...store, prints: fingerprints(fresh) }
+/**
+ * The Known a store answers for `fresh` (Store.nearCandidates): each bucket's newest
+ * LSH_BUCKET_CAP items, ranked, other sources' live items only.
+ */
+function known(fresh: Entry[], store: Stored): Known {
+  const prints = fingerprints(fresh)
+  const candidates = new Map<string, NearRecord[]>()
+  for (const [id, print] of prints) {
+    const sourceId = fresh.find((e) => e.id === id)!.sourceId
+    const window = (bucket: number) => (store.buckets.get(bucket) ?? []).slice(0, LSH_BUCKET_CAP)
+    const ranked = rankCandidates(print.buckets, window, (other) => store.records.get(other) !== undefined && store.records.get(other)!.sourceId !== sourceId)
+    candidates.set(id, ranked.map((other) => store.records.get(other)!))
+  }
+  return { ...none, clusters: store.clusters, prints, candidates }
 }
 
 describe('mergePoll: near duplicates', () => {
@@ -139,6 +159,9 @@ describe('mergePoll: near duplicates', () => {
   it('the same source never clusters with itself, nor joins a cluster it is already in', () => {
     const own = entry('h2', 'hsw', '2024-09-26T05:00:00.000Z', reprint)
     expect(mergePoll({ id: 'hsw' }, [own], known([own], stored([first])), new Set()).entries[0].clusterId).toBe('h2')
+    // Even when its own item is offered as a candidate.
+    const offered: Known = { ...none, prints: fingerprints([own]), candidates: new Map([['h2', [toRecord(first, fingerprint(first)!)]]]) }
+    expect(mergePoll({ id: 'hsw' }, [own], offered, new Set()).entries[0].clusterId).toBe('h2')
 
     const copy = entry('w1', 'wenwei', '2024-09-26T03:00:00.000Z', { ...reprint, clusterId: 'h1' })
     const cluster: Cluster = { id: 'h1', members: [{ itemId: 'h1', sourceId: 'hsw' }, { itemId: 'w1', sourceId: 'wenwei' }] }
@@ -158,7 +181,7 @@ describe('mergePoll: near duplicates', () => {
   it('bucket entries of deleted items are ignored', () => {
     const copy = entry('w1', 'wenwei', '2024-09-26T01:00:00.000Z', reprint)
     const store = stored([first])
-    const crowded = new Map([...store.buckets!].map(([key, ids]) => [key, [...Array.from({ length: LSH_BUCKET_CAP - 1 }, (_, i) => `gone${i}`), ...ids]]))
+    const crowded = new Map([...store.buckets].map(([key, ids]) => [key, [...Array.from({ length: LSH_BUCKET_CAP - 1 }, (_, i) => `gone${i}`), ...ids]]))
     expect(mergePoll({ id: 'wenwei' }, [copy], known([copy], { ...store, buckets: crowded, records: new Map() }), new Set()).entries[0].clusterId).toBe('w1')
     expect(mergePoll({ id: 'wenwei' }, [copy], known([copy], { ...store, buckets: crowded }), new Set()).entries[0].clusterId).toBe('h1')
   })
@@ -170,7 +193,7 @@ describe('mergePoll: near duplicates', () => {
     const original = entry('n0', 'qixiang', '2024-06-01T02:00:00.000Z', notice(0))
     const newer = Array.from({ length: LSH_BUCKET_CAP * 3 }, (_, i) => entry(`n${i + 1}`, `county${i}`, '2024-06-18T02:00:00.000Z', notice(i + 1)))
     const all = stored([original, ...newer])
-    const capped = new Map([...all.buckets!].map(([key, ids]) => [key, ids.slice(0, LSH_BUCKET_CAP)]))
+    const capped = new Map([...all.buckets].map(([key, ids]) => [key, ids.slice(0, LSH_BUCKET_CAP)]))
     const copy = entry('r0', 'hsw', '2024-06-01T03:00:00.000Z', { ...notice(0), title: `${notice(0).title}（图）` })
     expect(mergePoll({ id: 'hsw' }, [copy], known([copy], { ...all, buckets: capped }), new Set()).entries[0].clusterId).toBe('n0')
   })
@@ -182,7 +205,7 @@ describe('mergePoll: near duplicates', () => {
     )
     const copy = entry('w1', 'wenwei', '2024-09-26T01:00:00.000Z', reprint)
     const store = stored([first, ...decoys])
-    expect([...new Set([...store.buckets!.values()].flat())].length).toBeGreaterThan(MAX_CANDIDATES)
+    expect([...new Set([...store.buckets.values()].flat())].length).toBeGreaterThan(MAX_CANDIDATES)
     expect(mergePoll({ id: 'wenwei' }, [copy], known([copy], store), new Set()).entries[0].clusterId).toBe('h1')
   })
 

@@ -49,8 +49,8 @@ function clustered(pair: Pair, index: number): boolean {
     owners: new Map([[a.id, a]]),
     clusters: new Map(),
     prints: new Map(printB ? [[b.id, printB]] : []),
-    buckets: new Map(printA ? bandKeys(printA.signature).map((key) => [key, [a.id]]) : []),
-    records: new Map(printA ? [[a.id, toRecord(a, printA)]] : []),
+    // What the store answers when `a` is the only item in b's buckets: a, if they share one.
+    candidates: new Map(printA && printB && printB.buckets.some((key) => printA.buckets.includes(key)) ? [[b.id, [toRecord(a, printA)]]] : []),
   }
   const merged = mergePoll({ id: pair.b.source }, [b], known, new Set())
   return merged.entries[0].clusterId === a.id
