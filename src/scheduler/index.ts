@@ -170,24 +170,32 @@ export class Scheduler implements Poller {
  * never polled, or equally quick, keep the configuration's order.
  */
 function slowestFirst(sources: SourceConfig[], states: ReadonlyMap<string, SourceState>): SourceConfig[] {
-  const ms = (s: SourceConfig) => states.get(s.id)?.lastFetchMs ?? 0
-  return [...sources].sort((a, b) => ms(b) - ms(a))
+  const step = (s: SourceConfig) => timeStep(states.get(s.id)?.lastFetchMs ?? 0)
+  return [...sources].sort((a, b) => step(b) - step(a))
+}
+
+/** Fetch times this close count as equal: 3 ms against 5 ms is the machine's noise, not a slower source. */
+const TIME_STEP_MS = 50
+
+function timeStep(ms: number): number {
+  return Math.floor(ms / TIME_STEP_MS)
 }
 
 /** Polls waiting for a turn: the one expected to take longest goes next, in arrival order among equals. */
 class SlowestFirst {
-  /** Ascending by expected time; among equals the earliest is last, so pop() takes it. */
-  private readonly queue: Array<{ ms: number; release: () => void }> = []
+  /** Ascending by expected time (`timeStep`); among equals the earliest is last, so pop() takes it. */
+  private readonly queue: Array<{ step: number; release: () => void }> = []
 
   add(ms: number, release: () => void): void {
+    const step = timeStep(ms)
     let lo = 0
     let hi = this.queue.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.queue[mid].ms < ms) lo = mid + 1
+      if (this.queue[mid].step < step) lo = mid + 1
       else hi = mid
     }
-    this.queue.splice(lo, 0, { ms, release })
+    this.queue.splice(lo, 0, { step, release })
   }
 
   next(): (() => void) | undefined {
