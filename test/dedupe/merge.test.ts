@@ -119,11 +119,14 @@ function stored(items: Entry[], clusters: Cluster[] = []): Stored {
 function known(fresh: Entry[], store: Stored): Known {
   const prints = fingerprints(fresh)
   const candidates = new Map<string, NearRecord[]>()
+  // The store ranks row numbers: the ids are numbered as they were stored.
+  const ids = [...new Set([...store.records.keys(), ...[...store.buckets.values()].flat()])]
+  const number = new Map(ids.map((id, i) => [id, i + 1]))
   for (const [id, print] of prints) {
     const sourceId = fresh.find((e) => e.id === id)!.sourceId
-    const window = (bucket: number) => (store.buckets.get(bucket) ?? []).slice(0, LSH_BUCKET_CAP)
-    const ranked = rankCandidates(print.buckets, window, (other) => store.records.get(other) !== undefined && store.records.get(other)!.sourceId !== sourceId)
-    candidates.set(id, ranked.map((other) => store.records.get(other)!))
+    const window = (bucket: number) => (store.buckets.get(bucket) ?? []).slice(0, LSH_BUCKET_CAP).map((other) => number.get(other)!)
+    const eligible = (seq: number) => store.records.get(ids[seq - 1]) !== undefined && store.records.get(ids[seq - 1])!.sourceId !== sourceId
+    candidates.set(id, rankCandidates(print.buckets, window, eligible).map((seq) => store.records.get(ids[seq - 1])!))
   }
   return { ...none, clusters: store.clusters, prints, candidates }
 }
