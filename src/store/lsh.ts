@@ -65,6 +65,8 @@ export class LshIndex {
    */
   private readonly sources = new Map<number, string>()
   private sourcesAfterPrune = 0
+  /** Buckets a row has (the bands of its fingerprint), to tell from `live` about how many rows are held. */
+  private bucketsPerRow = 1
 
   constructor(capacity = MIN_CAPACITY) {
     this.slots = new Uint32Array(capacity * 2)
@@ -85,6 +87,7 @@ export class LshIndex {
   add(seq: number, buckets: readonly number[], source?: string): void {
     for (const bucket of buckets) this.insert(keyOf(bucket), seq)
     if (seq > this.lastSeq) this.lastSeq = seq
+    if (buckets.length) this.bucketsPerRow = buckets.length
     if (source !== undefined) this.learnSource(seq, source)
   }
 
@@ -95,13 +98,20 @@ export class LshIndex {
 
   learnSource(seq: number, source: string): void {
     this.sources.set(seq, source)
-    if (this.sources.size > 2 * this.sourcesAfterPrune + 4_096) this.pruneSources()
+    this.pruneSourcesIfLarge()
   }
 
   /**
    * Forgets the sources of rows no bucket holds any more (crowded out, or deleted by another
-   * worker): one walk of the table whenever the map doubles, so it stays the size of the rows held.
+   * worker): one walk of the table once the map holds twice the rows the buckets seem to hold
+   * (and twice what the last walk left), so it stays the size of the rows held. A store that only
+   * grows never needs one.
    */
+  private pruneSourcesIfLarge(): void {
+    const size = this.sources.size
+    if (size > 2 * Math.max(this.sourcesAfterPrune, this.live / this.bucketsPerRow) + 4_096) this.pruneSources()
+  }
+
   private pruneSources(): void {
     const held = new Set<number>()
     const slots = this.slots
@@ -149,7 +159,8 @@ export class LshIndex {
       sortedSeqs[at] = seqs[i]
     }
     for (let j = 0; j < n; j++) this.insert(sortedKeys[j], sortedSeqs[j])
-    if (this.sources.size > 2 * this.sourcesAfterPrune + 4_096) this.pruneSources()
+    if (rows.length) this.bucketsPerRow = Math.max(1, Math.round(n / rows.length))
+    this.pruneSourcesIfLarge()
   }
 
   /** The seqs of each bucket, newest first (an empty bucket answers a shared empty list). */

@@ -16,6 +16,22 @@ describe('LshIndex', () => {
     expect(index.lastSeq).toBe(2)
   })
 
+  it("knows each row's source until no bucket holds the row", () => {
+    const index = new LshIndex()
+    index.add(1, [bucket(0, 1), bucket(1, 1)], 'paper')
+    index.addRows([{ seq: 2, buckets: bucketBytes([bucket(0, 1), bucket(1, 2)]), source: 'portal' }, { seq: 3, buckets: bucketBytes([bucket(0, 3), bucket(1, 3)]) }])
+    expect([1, 2, 3].map((seq) => index.sourceOf(seq))).toEqual(['paper', 'portal', undefined])
+    index.learnSource(3, 'county')
+    expect(index.sourceOf(3)).toBe('county')
+    index.remove(2, [bucket(0, 1), bucket(1, 2)])
+    expect(index.sourceOf(2)).toBeUndefined()
+    // A crowded bucket keeps its newest rows; the sources of the rows crowded out are forgotten, in bounded memory.
+    for (let seq = 4; seq < 40_000; seq++) index.add(seq, [bucket(5, 5)], `s${seq}`)
+    expect(index.sourceOf(4)).toBeUndefined()
+    expect(index.sourceOf(39_999)).toBe('s39999')
+    expect(index.sourceOf(1)).toBe('paper')
+  })
+
   it('reads rows as stored (6 bytes a bucket) to the same buckets as from numbers, high bits included', () => {
     const rows = Array.from({ length: 500 }, (_, i) => Array.from({ length: 42 }, (_, band) => bucket(band, (Math.imul(i + 1, 2654435761) ^ (band << 20)) >>> 0)))
     rows[0][0] = 0xffff_ffff_ffff // the largest bucket there is: every byte of it set
