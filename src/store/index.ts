@@ -154,7 +154,9 @@ export class Store {
       }
       return seqs
     }
-    const eligible = (seq: number) => index.sourceOf(seq) !== sourceId
+    // A row found gone is left out at once, also from buckets whose windows are first read later.
+    const gone = new Set<number>()
+    const eligible = (seq: number) => !gone.has(seq) && index.sourceOf(seq) !== sourceId
     const read = new Map<number, NearRecord>()
     const out = new Map<string, NearRecord[]>()
     let todo = [...prints]
@@ -163,18 +165,19 @@ export class Store {
       const wanted = new Set<number>()
       for (const seqs of ranked) for (const seq of seqs) if (!read.has(seq)) wanted.add(seq)
       const found = wanted.size ? await this.call('read near-duplicate fingerprints', () => this.backend.nearBySeq([...wanted])) : undefined
-      const gone = new Set<number>()
+      const newlyGone = new Set<number>()
       for (const seq of wanted) {
         const record = found?.get(seq)
-        if (record === undefined) gone.add(seq)
+        if (record === undefined) newlyGone.add(seq)
         else {
           read.set(seq, record)
           index.learnSource(seq, record.sourceId)
         }
       }
-      if (gone.size) {
+      if (newlyGone.size) {
+        for (const seq of newlyGone) gone.add(seq)
         for (const [bucket, seqs] of windows) {
-          const dead = seqs.filter((seq) => gone.has(seq))
+          const dead = seqs.filter((seq) => newlyGone.has(seq))
           if (dead.length === 0) continue
           for (const seq of dead) index.remove(seq, [bucket])
           windows.delete(bucket)
