@@ -33,9 +33,23 @@ const XML_ILLEGAL = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
  */
 const XML_DISCOURAGED = /[\u007F-\u009F\uFDD0-\uFDEF\u{1FFFE}\u{1FFFF}\u{2FFFE}\u{2FFFF}\u{3FFFE}\u{3FFFF}\u{4FFFE}\u{4FFFF}\u{5FFFE}\u{5FFFF}\u{6FFFE}\u{6FFFF}\u{7FFFE}\u{7FFFF}\u{8FFFE}\u{8FFFF}\u{9FFFE}\u{9FFFF}\u{AFFFE}\u{AFFFF}\u{BFFFE}\u{BFFFF}\u{CFFFE}\u{CFFFF}\u{DFFFE}\u{DFFFF}\u{EFFFE}\u{EFFFF}\u{FFFFE}\u{FFFFF}\u{10FFFE}\u{10FFFF}]/gu
 
-/** `value` without the characters XML 1.0 forbids or discourages. Cheap, so applied to every string we emit. */
+/** `value` without the characters XML 1.0 forbids or discourages. Applied to every string we emit. */
 export function xmlSafe(value: string): string {
-  return value.replace(XML_ILLEGAL, '').replace(XML_DISCOURAGED, '')
+  return mayNeedXmlSafe(value) ? value.replace(XML_ILLEGAL, '').replace(XML_DISCOURAGED, '') : value
+}
+
+/**
+ * Whether either regex above may match: a control character, DEL or a C1 control, U+FDD0–U+FDEF,
+ * U+FFFE/U+FFFF, or any surrogate (the astral noncharacters and unpaired surrogates are the
+ * regexes' to tell). Nearly every string is clean, and this loop finds that ~8 × faster than the
+ * two `u`-flag regexes (they were a quarter of rendering 50 full articles).
+ */
+export function mayNeedXmlSafe(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 ? c !== 0x09 && c !== 0x0a && c !== 0x0d : c >= 0x7f && (c <= 0x9f || (c >= 0xd800 && (c <= 0xdfff || (c >= 0xfdd0 && c <= 0xfdef) || c >= 0xfffe)))) return true
+  }
+  return false
 }
 
 /** Character data: `&`, `<` and `>` escaped (`>` for `]]>`, XML 1.0 §2.4). */

@@ -2,7 +2,8 @@ import * as cheerio from 'cheerio'
 import { Feed } from 'feed'
 import { describe, expect, it } from 'vitest'
 import { absoluteUrl } from '../../src/render/view.js'
-import { cdata, escapeXmlAttr, escapeXmlText, xmlElement, xmlSafe, XmlSlots } from '../../src/render/xml.js'
+import { cdata, escapeXmlAttr, escapeXmlText, mayNeedXmlSafe, xmlElement, xmlSafe, XmlSlots } from '../../src/render/xml.js'
+import fc from 'fast-check'
 import { assertWellFormedXml } from '../helpers/validate.js'
 import { HOSTILE } from './views.js'
 
@@ -24,6 +25,19 @@ describe('xmlSafe', () => {
     ['nothing else', '汉😀\u200F\u202E\uFEFF\uE000\uFFFD\u{10FFFD}', '汉😀\u200F\u202E\uFEFF\uE000\uFFFD\u{10FFFD}'],
   ])('removes %s', (_name, input, expected) => {
     expect(xmlSafe(input)).toBe(expected)
+  })
+
+  it('skips the regexes only for strings they leave as they are (every BMP code unit, and random strings)', () => {
+    // XML 1.0 §2.2 as written: Char, then the discouraged DEL, C1 controls and every noncharacter.
+    const astral = Array.from({ length: 16 }, (_, i) => `\\u{${(i + 1).toString(16)}FFFE}\\u{${(i + 1).toString(16)}FFFF}`).join('')
+    const discouraged = new RegExp(`[\\u007F-\\u009F\\uFDD0-\\uFDEF${astral}]`, 'gu')
+    const slow = (s: string) => s.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '').replace(discouraged, '')
+    for (let c = 0; c <= 0xffff; c++) {
+      const s = `a${String.fromCharCode(c)}b`
+      if (!mayNeedXmlSafe(s)) expect(slow(s), `U+${c.toString(16)}`).toBe(s)
+      expect(xmlSafe(s)).toBe(slow(s))
+    }
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => xmlSafe(s) === slow(s) && (mayNeedXmlSafe(s) || slow(s) === s)))
   })
 })
 
