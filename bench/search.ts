@@ -49,10 +49,15 @@ function place(i: number): string {
   return PLACES[i % PLACES.length]
 }
 
-/** An item's own sentence: three places and its number, spelled out, so eight characters of it are its own. */
+/**
+ * An item's own sentence: three places and its number, spelled out, so eight characters of it
+ * (the first two places) are its own or a few items'. (The second place was `n * 31 + 7` until the
+ * fourth session of 2026-12-03: a function of n mod 2,000 like the first, so every phrase query
+ * matched ~50 items, a 50-article answer like `place`.)
+ */
 function ownSentence(source: number, index: number): string {
   const n = source * 100_003 + index
-  return `本报讯（记者 ${place(n)}）${place(n * 31 + 7)}群众在${place(n * 17 + 3)}举行第${n}次活动。`
+  return `本报讯（记者 ${place(n)}）${place(Math.floor(n / PLACES.length) + 7)}群众在${place(n * 17 + 3)}举行第${n}次活动。`
 }
 
 function fillEntry(source: number, index: number, sources: number) {
