@@ -79,6 +79,22 @@ describe('tokens', () => {
     expect(queryTokens('ab')).toEqual([expect.stringMatching(/^[a-z2-7]{7}$/)])
     expect(queryTokens('暴风').every((t) => tokens.has(t))).toBe(false)
   })
+
+  it('with counts, a long query keeps its three rarest tokens and any other rare one, and drops the common rest', () => {
+    // 200 items share 群众在 and 举行; one also names 柞水 and 山阳.
+    const frequency = new Uint32Array(1 << 20)
+    for (let i = 0; i < 200; i++) itemTokens({ title: `第${i}次`, text: '群众在广场举行活动' }, frequency)
+    const own = { title: '柞水山阳', text: '柞水山阳群众在广场举行活动' }
+    const ownTokens = new Set(itemTokens(own, frequency).split(' '))
+    const all = queryTokens('柞水山阳群众在')
+    const kept = queryTokens('柞水山阳群众在', { frequency, rare: 2 })
+    expect(all).toHaveLength(6)
+    // 柞水, 水山, 山阳 (each in one item) are kept; 阳群 too (one item); 群众 and 众在 (201 items) are not.
+    expect(kept).toEqual(all.filter((t) => !queryTokens('群众在').includes(t)))
+    expect(kept.every((t) => ownTokens.has(t))).toBe(true)
+    // Three tokens or fewer are all kept, however common.
+    expect(queryTokens('群众在', { frequency, rare: 2 })).toEqual(queryTokens('群众在'))
+  })
 })
 
 describe('SearchIndex on a random corpus', () => {
