@@ -4,8 +4,8 @@ import type { Express, Request, Response } from 'express'
 import type { FeedView } from '../model.js'
 import { AppError } from '../errors.js'
 import { convertViewText, DEFAULT_LIMIT, encodeCursor, loadPage, newestTime, parseViewQuery, type ViewQuery } from '../query/index.js'
-import { renderRss } from '../render/rss.js'
-import { renderAtom } from '../render/atom.js'
+import { renderRssBytes } from '../render/rss.js'
+import { renderAtomBytes } from '../render/atom.js'
 import { renderJsonFeed } from '../render/jsonfeed.js'
 import { renderOpml } from '../render/opml.js'
 import { feedTitle } from '../render/view.js'
@@ -16,8 +16,8 @@ import { htmlHeaders } from './headers.js'
 import { resolveLanguage } from './pages.js'
 
 const FORMATS = {
-  rss: { type: 'application/rss+xml; charset=utf-8', render: renderRss },
-  atom: { type: 'application/atom+xml; charset=utf-8', render: renderAtom },
+  rss: { type: 'application/rss+xml; charset=utf-8', render: renderRssBytes },
+  atom: { type: 'application/atom+xml; charset=utf-8', render: renderAtomBytes },
   json: { type: 'application/feed+json; charset=utf-8', render: renderJsonFeed },
 } as const
 type Format = keyof typeof FORMATS

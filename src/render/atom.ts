@@ -126,6 +126,18 @@ function withLanguage(xml: string, language: string): string {
 }
 
 export function renderAtom(view: FeedView): string {
+  const { slots, xml } = atomDocument(view)
+  return slots.fill(xml)
+}
+
+/** {@link renderAtom} as the UTF-8 bytes the web layer sends, encoded piece by piece (`XmlSlots.fillBytes`). */
+export function renderAtomBytes(view: FeedView): Buffer {
+  const { slots, xml } = atomDocument(view)
+  return slots.fillBytes(xml)
+}
+
+/** The document `feed` writes with our splices, its placeholders still in. */
+function atomDocument(view: FeedView): { slots: XmlSlots; xml: string } {
   const slots = new XmlSlots()
   const site = siteUrl(view)
   const feed = new Feed({
@@ -143,5 +155,5 @@ export function renderAtom(view: FeedView): string {
   for (const item of view.items) feed.addItem(atomEntry(item, view, slots))
   const atom = spliceEntries(withFeedLinks(withLanguage(feed.atom1(), view.site.language), view), view.items)
   const usesMedia = view.items.some((item) => absoluteUrl(item.entry.image) !== undefined)
-  return slots.fill(usesMedia ? declareNamespace(atom, ATOM_ROOT_START, 'media', MEDIA_NAMESPACE) : atom)
+  return { slots, xml: usesMedia ? declareNamespace(atom, ATOM_ROOT_START, 'media', MEDIA_NAMESPACE) : atom }
 }

@@ -90,6 +90,18 @@ function withFeedLinks(xml: string, view: FeedView): string {
 }
 
 export function renderRss(view: FeedView): string {
+  const { slots, xml } = rssDocument(view)
+  return slots.fill(xml)
+}
+
+/** {@link renderRss} as the UTF-8 bytes the web layer sends, encoded piece by piece (`XmlSlots.fillBytes`). */
+export function renderRssBytes(view: FeedView): Buffer {
+  const { slots, xml } = rssDocument(view)
+  return slots.fillBytes(xml)
+}
+
+/** The document `feed` writes, with its placeholders still in. */
+function rssDocument(view: FeedView): { slots: XmlSlots; xml: string } {
   const slots = new XmlSlots()
   const feed = new Feed({
     title: slots.put(feedTitle(view)),
@@ -105,5 +117,5 @@ export function renderRss(view: FeedView): string {
   })
   for (const item of view.items) feed.addItem(rssItem(item, view, slots))
   const rss = withFeedLinks(feed.rss2(), view)
-  return slots.fill(usesMedia(view) ? declareNamespace(rss, '<rss version="2.0"', 'media', MEDIA_NAMESPACE) : rss)
+  return { slots, xml: usesMedia(view) ? declareNamespace(rss, '<rss version="2.0"', 'media', MEDIA_NAMESPACE) : rss }
 }

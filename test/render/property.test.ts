@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { FeedView } from '../../src/model.js'
-import { renderAtom, renderJsonFeed, renderRss } from '../../src/render/index.js'
+import { renderAtom, renderAtomBytes, renderJsonFeed, renderRss, renderRssBytes } from '../../src/render/index.js'
 import { xmlSafe } from '../../src/render/xml.js'
 import { assertWellFormedXml, atomSchematronErrors, jingAvailable, validateAtom, validateJsonFeed } from '../helpers/validate.js'
 import { rssLintErrors } from './rss-lint.js'
@@ -62,6 +62,9 @@ describe('any Unicode in titles, content, categories, authors and origins', () =
         const atom = renderAtom(view)
         assertWellFormedXml(atom)
         expect(atomSchematronErrors(atom)).toEqual([])
+        // What the web layer sends: the same documents, encoded piece by piece.
+        expect(renderRssBytes(view).toString('utf8')).toBe(rss)
+        expect(renderAtomBytes(view).equals(Buffer.from(atom, 'utf8'))).toBe(true)
         const json = JSON.parse(renderJsonFeed(view)) as { items: { title: string }[] }
         expect(validateJsonFeed(json)).toEqual([])
         expect(json.items.map((item) => item.title)).toEqual(texts.map((text) => xmlSafe(text.title)))

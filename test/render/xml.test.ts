@@ -63,6 +63,7 @@ describe.each(HOSTILE)('the escaping writer with %s', (_name, value) => {
     expect($('entry > title').text()).toBe(expected)
     expect($('entry > content').text()).toBe(expected)
     expect($('entry > category').attr('term')).toBe(xmlSafe(value))
+    expect(slots.fillBytes(feed.atom1()).equals(Buffer.from(xml, 'utf8'))).toBe(true)
   })
 })
 
