@@ -73,7 +73,7 @@ export function createContext(deps: AppDeps): HttpContext {
     pages: new Pages(deps.config),
     images: new ImageProxy({ config: deps.config, store, fetcher, now, secret: deps.imageSecret }),
     base: deps.config.site.url.replace(/\/+$/, ''),
-    lists: new ListCache(store),
+    lists: new ListCache(store, () => (rev.down ? undefined : rev.current)),
     search,
     async cached(key, render) {
       const full = `${key}|${rev.current}`

@@ -22,24 +22,33 @@ function listVersion(state: SourceState | undefined): string | undefined {
  * state records, so it costs the same whether the store holds a thousand items or a hundred thousand.
  */
 export class ListCache implements ListReader {
-  private readonly lists = new Map<string, { version: string; list: ItemRef[] }>()
+  private readonly lists = new Map<string, { version: string | undefined; list: ItemRef[]; checked: string | undefined }>()
 
-  constructor(private readonly store: Store) {}
+  /**
+   * `revision`, when given, is the store revision as this process last saw it (the web layer's
+   * RevWatcher): every commit moves it, so lists checked at the current revision are served
+   * without reading the sources' states again (a view of 200 sources read 200 of them per render).
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly revision?: () => string | undefined,
+  ) {}
 
   async getLists(sourceIds: string[]): Promise<ItemRef[][]> {
+    const rev = this.revision?.()
+    if (rev !== undefined) {
+      const known = sourceIds.map((id) => this.lists.get(id))
+      if (known.every((e) => e?.checked === rev)) return known.map((e) => e!.list)
+    }
     const states = await this.store.getStates(sourceIds)
     const versions = sourceIds.map((id) => listVersion(states.get(id)))
     const stale = sourceIds.filter((id, i) => versions[i] === undefined || this.lists.get(id)?.version !== versions[i])
-    if (stale.length > 0) {
-      const fresh = await this.store.getLists(stale)
-      stale.forEach((id, i) => {
-        const version = versions[sourceIds.indexOf(id)]
-        if (version === undefined) this.lists.delete(id)
-        else this.lists.set(id, { version, list: fresh[i] })
-      })
-      const read = new Map(stale.map((id, i) => [id, fresh[i]]))
-      return sourceIds.map((id) => read.get(id) ?? this.lists.get(id)!.list)
-    }
-    return sourceIds.map((id) => this.lists.get(id)!.list)
+    const fresh = stale.length > 0 ? await this.store.getLists(stale) : []
+    const read = new Map(stale.map((id, i) => [id, fresh[i]]))
+    return sourceIds.map((id, i) => {
+      const list = read.get(id) ?? this.lists.get(id)!.list
+      this.lists.set(id, { version: versions[i], list, checked: rev })
+      return list
+    })
   }
 }

@@ -16,6 +16,7 @@ import { RevWatcher } from '../../src/http/rev.js'
 import { RateLimiter } from '../../src/http/rate-limit.js'
 import { Metrics } from '../../src/metrics.js'
 import { silentLogger } from '../../src/log.js'
+import { entry } from '../helpers/entries.js'
 import type { IncomingMessage } from 'node:http'
 import type { UserConfig } from '../../src/config/index.js'
 
@@ -57,7 +58,13 @@ function hangable(store: Store) {
 
 describe('the store stops answering', () => {
   it('cached feeds keep their bytes with an Age, uncached routes get 503 + Retry-After within a second, /healthz is degraded, and all recover', async () => {
-    const backing = hangable(await openStore('memory://'))
+    const stored = await openStore('memory://')
+    // One stored item, so the uncached view below must read the store (its list is cached at
+    // this revision by the first render; a view with nothing to read answers without the store).
+    const item = entry('a1', 'a', '2024-09-19T01:00:00Z')
+    const state = { id: 'a', consecutiveFailures: 0, validators: {}, itemCount: 1, ambiguousLinks: [], lastAttempt: '2024-09-19T10:00:00Z' }
+    await stored.commit({ sourceId: 'a', upserts: [item], list: [[item.id, Date.parse(item.published)]], keys: [], clusters: [], removed: [], state }, 'r1')
+    const backing = hangable(stored)
     const { base, rev } = await serve(backing.store)
     const cached = await (await fetch(`${base}/feeds/all.rss`)).text()
     expect((await fetch(`${base}/healthz`)).status).toBe(200)

@@ -54,4 +54,31 @@ describe('ListCache', () => {
     expect(await cache.getLists(['ankang'])).toEqual(before)
     expect(reads).toEqual([['ankang']])
   })
+
+  it('at an unchanged store revision serves what it holds without reading states, and checks again once it moves', async () => {
+    let rev = 'r2'
+    const cache = new ListCache(store, () => rev)
+    const ids = ['ankang', 'hanzhong', 'never-polled']
+    let stateReads = 0
+    const getStates = store.getStates.bind(store)
+    store.getStates = async (sourceIds) => {
+      stateReads++
+      return getStates(sourceIds)
+    }
+    expect((await cache.getLists(ids)).map((l) => l.map((r) => r[0]))).toEqual([['ak1'], ['hz1'], []])
+    reads = []
+    stateReads = 0
+    await cache.getLists(ids)
+    await cache.getLists(['hanzhong'])
+    expect([reads, stateReads]).toEqual([[], 0])
+    // A source the cache has not checked at this revision is read as before.
+    expect(await cache.getLists(['ankang', 'qinling'])).toEqual([[['ak1', Date.parse('2024-09-19T01:00:00Z')]], []])
+    expect([reads, stateReads]).toEqual([[['qinling']], 1])
+
+    await poll('hanzhong', [entry('hz2', 'hanzhong', '2024-09-19T03:00:00Z'), entry('hz1', 'hanzhong', '2024-09-19T02:00:00Z')], '2024-09-19T10:15:00Z', 'r3')
+    rev = 'r3'
+    reads = []
+    expect((await cache.getLists(ids)).map((l) => l.map((r) => r[0]))).toEqual([['ak1'], ['hz2', 'hz1'], []])
+    expect(reads).toEqual([['hanzhong', 'never-polled']])
+  })
 })
