@@ -89,6 +89,12 @@ export function sourcesOf(config: Config, query: Pick<ViewQuery, 'category' | 's
 /** How many item records to load per round while filling a page: enough for one round in the common case. */
 const BATCH_FACTOR = 2
 const MIN_BATCH = 20
+/**
+ * Beyond `limit`, the records read per round of a search the index answers: nearly every story it
+ * names shows (a two-character query's candidates are exactly the items holding that pair), so a
+ * page reads ~10 % more than it shows, and another round only when candidates fall through.
+ */
+const FOUND_MARGIN = 0.1
 
 export interface ViewPage {
   /** Newest first, by the position of each story's newest item in the view. */
@@ -135,7 +141,7 @@ export async function loadPage(store: Store, config: Config, query: ViewQuery, l
   const q = query.q?.toLowerCase()
   const exclude = query.exclude?.toLowerCase()
   // The index names stories that almost all show: a page needs little more than `limit` of them.
-  const batchSize = found ? query.limit + MIN_BATCH : Math.max(query.limit * BATCH_FACTOR, MIN_BATCH)
+  const batchSize = found ? query.limit + Math.ceil(query.limit * FOUND_MARGIN) : Math.max(query.limit * BATCH_FACTOR, MIN_BATCH)
   let last: ItemRef | undefined
 
   for (let batch = take(refs, batchSize); batch.length > 0; batch = take(refs, batchSize)) {

@@ -97,6 +97,25 @@ describe('tokens', () => {
   })
 })
 
+describe('SearchIndex and mixed scripts', () => {
+  it('finds an item whose text mixes scripts by the query its converted text contains', async () => {
+    // Found by the random-corpus property: 汉中發展 holds neither 汉中发展 nor 漢中發展, but shown
+    // with variant=zh-Hans it reads 汉中发展, and the walk finds it there.
+    const store = await openStore('memory://')
+    opened.push(store)
+    await put(store, [entry('i0', 'ankang', '2024-09-19T00:00:00.000Z', { title: '西安', text: '汉中發展西安' })], [], 'r1')
+    const index = await indexOf(store)
+    for (const view of [
+      { category: 'local', limit: 1, q: '汉中发展', variant: 'zh-Hans' as const },
+      { category: 'local', limit: 1, q: '漢中發展', variant: 'zh-Hant' as const },
+      { category: 'all', limit: 50, q: '中發' },
+    ]) {
+      expect((await walk(store, view)).flat(), view.q).toEqual(['i0:i0'])
+      expect((await walk(store, view, index)).flat(), view.q).toEqual(['i0:i0'])
+    }
+  })
+})
+
 describe('SearchIndex on a random corpus', () => {
   const words = ['西安', '暴雨', '汉中', '安康', '發展', '发展', '软件', 'rain', 'Rain', 'feed', '会议', '通知']
   const text = fc.array(fc.constantFrom(...words, ' ', '，'), { minLength: 1, maxLength: 8 }).map((w) => w.join(''))
@@ -139,7 +158,7 @@ describe('SearchIndex on a random corpus', () => {
           searched.slice(0, -1).forEach((page) => expect(page).toHaveLength(view.limit))
         }
       }),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.SEARCH_RUNS ?? 60) },
     )
   })
 })
@@ -208,6 +227,33 @@ describe('SearchIndex follows the store', () => {
       expect((await walk(store, view, index)).flat(), q).toEqual((await walk(store, view)).flat())
     }
   })
+
+  it('tells a dense query from its first matches, and answers one below the cap from all of them', async () => {
+    // 24,000 items: the cap is 4,800 matches; the first 2,000 of a query say how many there are.
+    const store = await openStore('memory://')
+    opened.push(store)
+    const items = Array.from({ length: 24_000 }, (_, i) => entry(`d${i}`, SOURCES[i % 3], at(i % 600), { title: i % 8 === 0 ? `汉中 暴雨 ${i}` : `暴雨 ${i}`, text: i % 2 === 0 ? '安康' : '' }))
+    await put(store, items, [], 'r1')
+    const index = await indexOf(store)
+    const all = new Set(SOURCES)
+    // Every item, and half of them: past the cap.
+    expect(await index.storyRefs('暴雨', all)).toBeUndefined()
+    expect(await index.storyRefs('安康', all)).toBeUndefined()
+    // An eighth (3,000): more than the first 2,000, fewer than the cap, so every one of them.
+    expect([...(await index.storyRefs('汉中', all))!]).toHaveLength(3_000)
+    // The first three pages, either way, are those of the walk through every list.
+    const pages = async (q: string, search?: StorySearch) => {
+      const out: string[] = []
+      let before: ViewQuery['before']
+      for (let n = 0; n < 3; n++) {
+        const page = await loadPage(store, config, { category: 'all', limit: 50, q, before }, store, search)
+        out.push(...page.items.map((i) => i.id))
+        before = page.next
+      }
+      return out
+    }
+    for (const q of ['汉中', '安康']) expect(await pages(q, index), q).toEqual(await pages(q))
+  }, 60_000)
 
   it('says it is not ready while it builds, so the view walks the lists meanwhile', async () => {
     const store = await openStore('memory://')
