@@ -393,9 +393,9 @@ export class SearchIndex {
   private candidates(q: string): number[] | undefined {
     const cap = Math.max(DENSE_MIN_ROWS, Math.ceil(this.rowOf.size * DENSE_SHARE))
     const chinese = /[^\x00-\x7f]/.test(q)
-    // The query as written and in each variant, and each of those folded as mixed-script items are.
-    const variants = [q, ...(chinese ? VARIANTS.map((v) => convertText(q, v)) : [])].map((s) => s.toLowerCase())
-    const spellings = new Set(chinese ? variants.flatMap((s) => [s, simplifiedFold(s)]) : variants)
+    // The query as written and in each variant (软件, 軟體: phrases differ), folded as items are.
+    const written = [q, ...(chinese ? VARIANTS.map((v) => convertText(q, v)) : [])].map((s) => s.toLowerCase())
+    const spellings = new Set(chinese ? written.map(simplifiedFold) : written)
     const groups: string[] = []
     for (const spelling of spellings) {
       const words = queryTokens(spelling, { frequency: this.frequency, rare: Math.max(1, this.rowOf.size * RARE_SHARE) })
@@ -466,17 +466,17 @@ export function itemTokens(item: Pick<Entry, 'title' | 'text'>, frequency?: Uint
   const hashes = shared.reset()
   for (const part of [item.title, item.text.slice(0, MAX_INDEXED_CHARS)]) {
     const text = part.toLowerCase()
-    addTokens(text, hashes)
-    // Text with traditional characters is also indexed folded to simplified ones: a view with
+    // Indexed folded to simplified characters, and looked up so (`candidates`): a view with
     // `variant=` tests the converted text, and text that mixes scripts (汉中發展) converted matches
-    // a query (汉中发展) that no single spelling of it finds in the text as stored.
-    if (hasTraditional(text)) addTokens(text, hashes, true, simplifiedCharacters())
+    // a query (汉中发展) that no spelling of it finds in the text as stored. Folding only merges
+    // tokens, so what contains a query still holds every token of the query folded.
+    addTokens(text, hashes, true, hasTraditional(text) ? simplifiedCharacters() : undefined)
   }
   if (frequency) hashes.count(frequency)
   return hashes.words()
 }
 
-/** `text` folded as {@link itemTokens} folds what it indexes. */
+/** `text` folded as {@link itemTokens} folds what it indexes (text without traditional characters folds to itself). */
 function simplifiedFold(text: string): string {
   const table = simplifiedCharacters()
   let out = ''
