@@ -185,3 +185,23 @@ describe('loadPage', () => {
     expect(item.id).toBe('pp00')
   })
 })
+
+describe('a walk for a rare word', () => {
+  it('reads the store in few rounds, growing them while nothing shows, and finds the one item', async () => {
+    const store = await openStore('memory://')
+    const items = Array.from({ length: 6_000 }, (_, i) => entry(`w${i}`, 'ankang', new Date(Date.UTC(2024, 8, 19) - i * 60_000).toISOString(), { title: i === 5_990 ? '暴雨预警' : `会议 ${i}`, text: '' }))
+    const list = items.map((e): ItemRef => [e.id, Date.parse(e.published)])
+    await store.commit({ sourceId: 'ankang', upserts: items, list, keys: [], clusters: [], removed: [], state: { id: 'ankang', consecutiveFailures: 0, validators: {}, itemCount: items.length, ambiguousLinks: [], lastAttempt: 'a' } }, 'r1')
+    const rounds: number[] = []
+    const getItems = store.getItems.bind(store)
+    store.getItems = async (ids) => {
+      rounds.push(ids.length)
+      return getItems(ids)
+    }
+    const page = await loadPage(store, config, { category: 'all', limit: 50, q: '暴雨' })
+    expect(page.items.map((i) => i.id)).toEqual(['w5990'])
+    // 100, 200, 400, 800, then 1,000 at a time: 9 rounds for 6,000 records, not 60.
+    expect(rounds.filter((n) => n > 0)).toEqual([100, 200, 400, 800, 1_000, 1_000, 1_000, 1_000, 500])
+    await store.close()
+  })
+})
