@@ -180,8 +180,8 @@ export async function loadPage(store: Store, config: Config, query: ViewQuery, l
     // showed yet (a rare word walked while the index builds: ~100 rounds for 100,000 items, not
     // 1,000, which counts on PostgreSQL and Redis). Which records a page shows does not depend on them.
     read += batch.length
-    const wanted = Math.ceil(((query.limit - out.length) * read * NEXT_BATCH_MARGIN) / Math.max(out.length, 1))
-    batchSize = Math.min(MAX_BATCH, out.length > 0 ? Math.max(MIN_NEXT_BATCH, wanted) : batchSize * 2)
+    const wanted = out.length > 0 ? Math.max(MIN_NEXT_BATCH, Math.ceil(((query.limit - out.length) * read * NEXT_BATCH_MARGIN) / out.length)) : batchSize * 2
+    batchSize = Math.min(MAX_BATCH, wanted)
   }
   return { items: out }
 }

@@ -93,9 +93,9 @@ async function crashAndCompare(name: string, clean: string, crashed: string, opt
   const commitMs = [...reference.commitMs].sort((a, b) => a - b)[Math.floor(reference.commitMs.length / 2)]
 
   let inside = 0
-  let kills = 0
+  let kill = 0
   // KILLS kills, and more (up to three times as many) until one has landed inside a commit.
-  for (let kill = 0; kill < KILLS || (inside === 0 && kill < KILLS * 3); kill++, kills++) {
+  for (; kill < KILLS || (inside === 0 && kill < KILLS * 3); kill++) {
     // The first kill at once (the commit has just begun: sub-millisecond commits are otherwise easy to miss), the rest anywhere in one.
     const run = await runChild(crashed, dir, randomKill(kill === 0 ? 0 : commitMs), options.kill)
     if (run.killedInside) inside++
@@ -116,7 +116,7 @@ async function crashAndCompare(name: string, clean: string, crashed: string, opt
   } finally {
     await store.close()
   }
-  console.log(`${name}: ${kills} kills, ${inside} inside a commit (median commit ${commitMs.toFixed(1)} ms)`)
+  console.log(`${name}: ${kill} kills, ${inside} inside a commit (median commit ${commitMs.toFixed(1)} ms)`)
   // Kills land at random: most of them inside a commit (it is where the poller spends its time),
   // but the test only means something if some do.
   expect(inside).toBeGreaterThan(0)
