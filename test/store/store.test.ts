@@ -160,6 +160,31 @@ describe('a store failure during a poll', () => {
   })
 })
 
+describe('the SQLite file', () => {
+  it('keeps largely Chinese records as UTF-16 blobs and the rest as text, and reads both, and text an earlier version wrote', async () => {
+    const path = join(dir, 'encodings.sqlite')
+    const store = await openStore(`sqlite://${path}`)
+    opened.push(store)
+    const article = '漢濱區（qū）人民政府举行新闻发布会，介绍“十四五”规划进展。'.repeat(40)
+    const zh = entry('zh', 's', '2024-09-19T09:00:00.000Z', { title: '安康：暴雨', html: `<p>${article}</p>`, text: article })
+    const en = entry('en', 's', '2024-09-19T10:00:00.000Z', { html: `<p>${'The council met on Tuesday — “briefly”. '.repeat(40)}</p>` })
+    await store.commit(write('s', [en, zh]), 'r1')
+
+    const db = new Database(path)
+    const type = (key: string) => (db.prepare('SELECT typeof(value) AS t FROM keyv WHERE key = ?').get(key) as { t: string }).t
+    expect([type('feedloom:item:zh'), type('feedloom:item:en'), type('feedloom:source:s:items')]).toEqual(['blob', 'text', 'text'])
+    // An earlier feedloom (or @keyv/sqlite) wrote every value as UTF-8 text.
+    const old = entry('old', 's', '2024-09-19T08:00:00.000Z', { html: `<p>${article}</p>`, text: article })
+    db.prepare('INSERT INTO keyv (key, value) VALUES (?, ?)').run('feedloom:item:old', JSON.stringify({ f: 2, value: old }))
+    db.close()
+
+    expect(await store.getItems(['zh', 'en', 'old'])).toEqual([zh, en, old])
+    const all = new Map<string, Entry>()
+    for await (const item of store.items()) all.set(item.id, item)
+    expect([all.get('zh'), all.get('en'), all.get('old')]).toEqual([zh, en, old])
+  })
+})
+
 describe('retain', () => {
   const now = new Date('2024-10-30T00:00:00Z')
   const e = (id: string, day: string) => entry(id, 's', `2024-${day}T00:00:00.000Z`)
