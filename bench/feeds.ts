@@ -84,11 +84,18 @@ export function feedXml(source: number, count: number, offset = 0): string {
 
 /**
  * The node flags the `feedloom` command runs with (its `#!` line): servers the bench starts in
- * its own way (bench/server.ts) get them too, so they run under the heap budget users' do.
- * BENCH_NO_SHIPPED_FLAGS=1 starts them with node's defaults instead, to compare.
+ * its own way (bench/server.ts) get them too, so they run under the heap budget users' do. With
+ * `web`, those of the Procfile's web process instead (it polls nothing: V8's default young
+ * generation, see the README's Memory). BENCH_NO_SHIPPED_FLAGS=1 starts them with node's defaults.
  */
-export function shippedNodeFlags(): string[] {
+export function shippedNodeFlags(command?: 'web'): string[] {
   if (process.env.BENCH_NO_SHIPPED_FLAGS === '1') return []
+  if (command === 'web') {
+    const line = readFileSync(new URL('../Procfile', import.meta.url), 'utf8').split('\n').find((l) => l.startsWith('web:'))
+    const flags = /^web: node (.*) bin\/feedloom\.js web$/.exec(line ?? '')?.[1]
+    if (!flags) throw new Error(`bench: the Procfile's web line is not "web: node <flags> bin/feedloom.js web": ${line}`)
+    return flags.split(' ')
+  }
   const line = readFileSync(new URL('../bin/feedloom.js', import.meta.url), 'utf8').split('\n')[0]
   return /^#!\/usr\/bin\/env -S node(?: (.*))?$/.exec(line)?.[1]?.split(' ') ?? []
 }

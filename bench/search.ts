@@ -67,7 +67,7 @@ function fillEntry(source: number, index: number, sources: number) {
 }
 
 function start(path: string, sources: number): Promise<{ child: ChildProcess; port: number; buildMs: number; rssMb: number }> {
-  const child = fork(new URL('./server.ts', import.meta.url), ['search', path, String(sources)], { execArgv: [...shippedNodeFlags(), '--import', 'tsx', ...(process.env.BENCH_SEARCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(new URL('./server.ts', import.meta.url), ['search', path, String(sources)], { execArgv: [...shippedNodeFlags('web'), '--import', 'tsx', ...(process.env.BENCH_SEARCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   return new Promise((resolve, reject) => {
     child.once('message', (info) => resolve({ child, ...(info as { port: number; buildMs: number; rssMb: number }) }))
     child.once('exit', (code) => reject(new Error(`bench: search server exited with ${code}`)))
