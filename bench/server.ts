@@ -48,7 +48,7 @@ if (role === 'feedloom') {
 } else if (role === 'search') {
   // A web process over a filled SQLite store, as `feedloom web` runs: the index builds at start.
   const [, , , path, sources] = process.argv
-  const store = await openStore(`sqlite://${path}`)
+  const store = await openStore(`sqlite://${path}`, { readMostly: true })
   const rev = new RevWatcher(store, silentLogger)
   await rev.refresh()
   const started = performance.now()

@@ -213,7 +213,7 @@ async function runtime(options: Options, log: Logger, polls: boolean): Promise<R
     throw error
   }
   const config = await loadConfig(options.config).catch(closingReaders)
-  const store = await openStore(options.store).catch(closingReaders)
+  const store = await openStore(options.store, { readMostly: !polls }).catch(closingReaders)
   const metrics = new Metrics({ defaultMetrics: true })
   const rev = new RevWatcher(store, log, metrics)
   const url = polls ? queueUrl(options, store) : undefined

@@ -33,6 +33,8 @@ import { deserialize, serialize } from './codec.js'
  * wrote three times the bytes, each dirty page of an index being four times as large.
  */
 const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0', 'cache_size = -32768', 'temp_store = MEMORY']
+/** The most of the file a reading process maps: SQLite's own cap (SQLITE_MAX_MMAP_SIZE); the rest is read page by page. */
+const MMAP_BYTES = 0x7fff0000
 /** How often the checkpointer copies the log into the database file. */
 const CHECKPOINT_INTERVAL_MS = 1_000
 /** How long a writer waits for another process's write to finish before failing with SQLITE_BUSY. */
@@ -184,10 +186,12 @@ export class SqliteBackend implements Backend {
 
   private readonly prefix: string
 
-  static open(path: string, namespace: string): SqliteBackend {
+  /** With `mapped`, the file is read through a memory map of up to MMAP_BYTES (openStore's `readMostly`). */
+  static open(path: string, namespace: string, options: { mapped?: boolean } = {}): SqliteBackend {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     const db = new Database(path, { timeout: BUSY_TIMEOUT_MS })
     for (const pragma of PRAGMAS) db.pragma(pragma)
+    if (options.mapped) db.pragma(`mmap_size = ${MMAP_BYTES}`)
     db.exec(SCHEMA)
     // src/store/ and dist/store/ are both two levels below the package, which ships src/.
     const checkpointer =

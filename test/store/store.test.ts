@@ -185,6 +185,25 @@ describe('the SQLite file', () => {
   })
 })
 
+describe('a store opened to read mostly (a web process)', () => {
+  it('maps the SQLite file and reads what a polling process wrote, and a polling process does not map it', async () => {
+    const path = join(dir, 'mapped.sqlite')
+    const writer = await openStore(`sqlite://${path}`)
+    opened.push(writer)
+    const item = entry('m', 's', '2024-09-19T09:00:00.000Z', { text: '安康市汉滨区'.repeat(100) })
+    await writer.commit(write('s', [item]), 'r1')
+    const reader = await openStore(`sqlite://${path}`, { readMostly: true })
+    opened.push(reader)
+    const mapSize = (store: Store) => ((store as unknown as { backend: { db: Database.Database } }).backend.db.pragma('mmap_size', { simple: true }) as number)
+    expect(mapSize(reader)).toBeGreaterThan(2 ** 30)
+    expect(mapSize(writer)).toBe(0)
+    expect(await reader.getItems(['m'])).toEqual([item])
+    const later = entry('n', 's', '2024-09-19T10:00:00.000Z')
+    await writer.commit(write('s', [later, item]), 'r2')
+    expect(await reader.getItems(['n', 'm'])).toEqual([later, item])
+  })
+})
+
 describe('retain', () => {
   const now = new Date('2024-10-30T00:00:00Z')
   const e = (id: string, day: string) => entry(id, 's', `2024-${day}T00:00:00.000Z`)
