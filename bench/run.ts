@@ -93,7 +93,7 @@ if (suites.includes('search')) {
   out.push(
     [
       '## Search',
-      `\`q=\` over ${fmt(r.items)} stored items (SQLite, ${o.sources} sources), every request a query not asked before; autocannon ${o.connections} connections × ${o.durationS} s per row. Index built at start in ${(r.buildMs / 1000).toFixed(1)} s; server RSS then ${fmt(r.rssMb)} MB. Baselines from the same server in the same run: its hot cached feed, ${fmt(r.hot)} req/s; a 50-item feed it has not cached (two sources' newest, no \`q\`), ${fmt(r.uncached)} req/s.`,
+      `\`q=\` over ${fmt(r.items)} stored items (SQLite, ${o.sources} sources), every request a query not asked before; autocannon ${o.connections} connections × ${o.durationS} s per row. Index built at start in ${(r.buildMs / 1000).toFixed(1)} s; server RSS then ${fmt(r.rssMb)} MB, of which its own memory (RssAnon; the rest is file pages: node's code and the mapped store file) ${fmt(r.anonMb)} MB. Baselines from the same server in the same run: its hot cached feed, ${fmt(r.hot)} req/s; a 50-item feed it has not cached (two sources' newest, no \`q\`), ${fmt(r.uncached)} req/s.`,
       '',
       '| query | route | req/s | × uncached feed | p50 | p99 | before: store scan per query | target ≥ 300 req/s |',
       '|---|---|---:|---:|---:|---:|---:|---|',

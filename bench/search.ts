@@ -36,6 +36,8 @@ export interface SearchResult {
   fillMs: number
   buildMs: number
   rssMb: number
+  /** The server's own memory (RssAnon): RSS less the mapped store file's pages it has read. */
+  anonMb: number
   hot: number
   /** The same server rendering a 50-item feed it has not cached (no `q`): what any uncached page costs. */
   uncached: number
@@ -66,10 +68,10 @@ function fillEntry(source: number, index: number, sources: number) {
   return { ...base, title: `${place(source * 100_003 + index)}：${base.title}`, text: `${sentence}\n${base.text}`, html: `<p>${sentence}</p>${base.html}` }
 }
 
-function start(path: string, sources: number): Promise<{ child: ChildProcess; port: number; buildMs: number; rssMb: number }> {
+function start(path: string, sources: number): Promise<{ child: ChildProcess; port: number; buildMs: number; rssMb: number; anonMb: number }> {
   const child = fork(new URL('./server.ts', import.meta.url), ['search', path, String(sources)], { execArgv: [...shippedNodeFlags('web'), '--import', 'tsx', ...(process.env.BENCH_SEARCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   return new Promise((resolve, reject) => {
-    child.once('message', (info) => resolve({ child, ...(info as { port: number; buildMs: number; rssMb: number }) }))
+    child.once('message', (info) => resolve({ child, ...(info as { port: number; buildMs: number; rssMb: number; anonMb: number }) }))
     child.once('exit', (code) => reject(new Error(`bench: search server exited with ${code}`)))
   })
 }
@@ -137,7 +139,7 @@ export async function searchSuite(o: SearchOptions, log: (line: string) => void)
     await store.close()
 
     const server = await start(path, o.sources)
-    log(`search: index of ${o.sources * o.perSource} items built in ${(server.buildMs / 1000).toFixed(1)} s, server RSS ${server.rssMb} MB`)
+    log(`search: index of ${o.sources * o.perSource} items built in ${(server.buildMs / 1000).toFixed(1)} s, server RSS ${server.rssMb} MB (its own memory ${server.anonMb} MB)`)
     try {
       await load(server.port, () => '/feeds/all.rss', { ...o, durationS: 1 })
       const hot = (await load(server.port, () => '/feeds/all.rss', o)).rps
@@ -166,7 +168,7 @@ export async function searchSuite(o: SearchOptions, log: (line: string) => void)
           log(`search: ${c.name} on ${route}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`)
         }
       }
-      return { items: o.sources * o.perSource, fillMs, buildMs: server.buildMs, rssMb: server.rssMb, hot, uncached, classes: out }
+      return { items: o.sources * o.perSource, fillMs, buildMs: server.buildMs, rssMb: server.rssMb, anonMb: server.anonMb, hot, uncached, classes: out }
     } finally {
       server.child.kill()
     }

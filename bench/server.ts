@@ -7,6 +7,7 @@
  *             search index is built; reports its port, the build time and its RSS
  */
 import { createServer, type RequestListener } from 'node:http'
+import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { createHandler } from '../src/http/app.js'
 import { RevWatcher } from '../src/http/rev.js'
@@ -59,7 +60,10 @@ if (role === 'feedloom') {
   await ready
   // Exits on SIGTERM rather than dying of it, so a profile asked for with BENCH_SEARCH_NODE_FLAGS is written.
   process.once('SIGTERM', () => process.exit(0))
-  process.send!({ port, buildMs: performance.now() - started, rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20) })
+  // RSS counts the pages of the store file read through its memory map (the kernel's page cache,
+  // shared and given back under pressure); RssAnon is the process's own memory.
+  const anonKb = Number(/^RssAnon:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? NaN)
+  process.send!({ port, buildMs: performance.now() - started, rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20), anonMb: Math.round(anonKb / 1024) })
 } else {
   throw new Error(`bench/server: unknown role ${role}`)
 }
