@@ -1,7 +1,8 @@
 /**
  * The heap budget the `feedloom` command ships (bin/feedloom.js's `#!` line): every way a user
- * starts it — the installed bin, `npm start`, the Procfile — runs that file, so gets those flags,
- * and they reach node and the reader threads.
+ * starts it — the installed bin, `npm start`, the Procfile's worker — runs that file, so gets those
+ * flags, and they reach node and the reader threads. The Procfile's web process (it polls nothing)
+ * runs the same file under node flags of its own: a young generation eight times as large.
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
