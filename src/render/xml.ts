@@ -117,6 +117,12 @@ export function xmlTextElement(name: string, text: string, attrs: XmlAttrs = {})
 const SCRATCH_MAX = 8 * 2 ** 20
 let shared = Buffer.allocUnsafeSlow(0)
 
+function scratchOf(room: number): Buffer {
+  if (room > SCRATCH_MAX) return Buffer.allocUnsafeSlow(room)
+  if (shared.length < room) shared = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, room * 2))
+  return shared
+}
+
 /**
  * `feed` 6.0.0 (through xml-js 1.6.11) escapes badly: a CDATA section is split only at the first
  * `]]>`, attribute values get only `"` escaped, and text nodes turn a literal `&amp;` into `&`.
@@ -158,7 +164,7 @@ export class XmlSlots {
     // what was written: measuring each piece first (Buffer.byteLength) cost two thirds of encoding it.
     let room = 0
     for (const piece of pieces) room += piece.length * 3
-    const scratch = room <= SCRATCH_MAX ? (shared.length >= room ? shared : (shared = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, room * 2)))) : Buffer.allocUnsafeSlow(room)
+    const scratch = scratchOf(room)
     let at = 0
     for (const piece of pieces) at += scratch.write(piece, at, 'utf8')
     // A copy the size of the document: the render cache counts a body by its length.

@@ -374,7 +374,6 @@ export function describeLocation(location: StoreLocation): string {
   }
 }
 
-/** Opens the store named by a URL. SQLite creates its folder; the redis and postgres clients load on demand. */
 export interface OpenOptions {
   /**
    * Reads mostly (a web process): SQLite reads the file through a memory map rather than a
@@ -385,6 +384,7 @@ export interface OpenOptions {
   readMostly?: boolean
 }
 
+/** Opens the store named by a URL. SQLite creates its folder; the redis and postgres clients load on demand. */
 export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
   const location = parseStoreUrl(url)
   const backend = await openBackend(location, options)

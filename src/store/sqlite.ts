@@ -62,12 +62,12 @@ const UTF16_MIN_CHARS = 256
  * 0.5 µs from 8.4 KB. A search page reads ~50 records. Text that is mostly ASCII (lists, states,
  * an English article, even with a few curly quotes) decodes fast as UTF-8, at half the bytes.
  */
-export function storedValue(json: string): string | Buffer {
+function storedValue(json: string): string | Buffer {
   return json.length >= UTF16_MIN_CHARS && Buffer.byteLength(json, 'utf8') >= json.length * 1.5 ? Buffer.from(json, 'utf16le') : json
 }
 
 /** The JSON of a stored value, either form (files written before hold text only). */
-export function valueText(value: string | Buffer): string {
+function valueText(value: string | Buffer): string {
   return typeof value === 'string' ? value : value.toString('utf16le')
 }
 

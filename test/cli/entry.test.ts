@@ -27,7 +27,7 @@ describe('the feedloom command', () => {
   })
 
   it('runs with those limits on the main thread and in its threads', async () => {
-    const reports = await heapLimits(BIN, [])
+    const reports = await heapLimits()
     expect(Object.keys(reports).sort()).toEqual(['main', 'thread'])
     for (const r of Object.values(reports) as Array<{ limit: number }>) {
       // The limit is the old generation's 1 GiB plus the young generation's few MiB (node's default here is ~4 GiB).
@@ -39,14 +39,14 @@ describe('the feedloom command', () => {
   it("runs the Procfile's web process with the same old generation and a young generation eight times as large", async () => {
     const web = readFileSync(join(ROOT, 'Procfile'), 'utf8').split('\n').find((l) => l.startsWith('web: '))!.slice('web: '.length).split(' ')
     expect(web[0]).toBe('node')
-    const [main, poll] = [(await heapLimits(process.execPath, web.slice(1, -2))).main, (await heapLimits(BIN, [])).main] as Array<{ limit: number }>
+    const [main, poll] = [(await heapLimits(web.slice(1, -2))).main, (await heapLimits()).main]
     // heap_size_limit is the old generation's limit plus three semi-spaces' worth (two and the large-object share): 3 × (16 − 2) MiB more.
     expect(main.limit - poll.limit).toBe(3 * 14 * 2 ** 20)
   })
 })
 
-/** The heap limits the feedloom command (`--help`) runs with, run as `command ...flags bin/feedloom.js`, in its main thread and in a thread it starts. */
-async function heapLimits(command: string, flags: string[]): Promise<Record<string, { limit: number }>> {
+/** The heap limits the feedloom command (`--help`) runs with in its main thread and in a thread it starts: run as itself, or as `node ...nodeFlags bin/feedloom.js`. */
+async function heapLimits(nodeFlags?: string[]): Promise<Record<string, { limit: number }>> {
   // A module preloaded into the real command reports the heap limits of each thread it starts in.
   const dir = mkdtempSync(join(tmpdir(), 'feedloom-entry-'))
   const probe = join(dir, 'probe.cjs')
@@ -57,7 +57,7 @@ const report = (who) => process.stderr.write(who + ' ' + JSON.stringify({ limit:
 if (isMainThread) { report('main'); new Worker('require("v8"); 0', { eval: true }).on('exit', () => {}) } else report('thread')
 `,
   )
-  const args = command === BIN ? ['--help'] : [...flags, BIN, '--help']
+  const [command, args] = nodeFlags ? [process.execPath, [...nodeFlags, BIN, '--help']] : [BIN, ['--help']]
   const { stdout, stderr } = await promisify(execFile)(command, args, { env: { ...process.env, NODE_OPTIONS: `--require ${probe}` } })
   expect(stdout).toContain('feedloom')
   return Object.fromEntries(stderr.trim().split('\n').map((line) => [line.split(' ')[0], JSON.parse(line.slice(line.indexOf(' ') + 1))]))
